@@ -1,0 +1,178 @@
+/* USER-SYMGNN public C API: SymGNN energy-barrier model (Li et al., ICML 2024).
+ *
+ * Plain C11, no globals. Objects are opaque handles. Every fallible call returns
+ * a symgnn_status and, when it fails, fills a caller-owned symgnn_error with a
+ * specific message (the error argument may be NULL when the caller does not care).
+ */
+#ifndef SYMGNN_H
+#define SYMGNN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SYMGNN_API_VERSION 1
+#define SYMGNN_VERSION_STRING "0.1.0"
+#define SYMGNN_MAX_LAYERS 16
+#define SYMGNN_MAX_ELEMENTS 16
+#define SYMGNN_NAME_LEN 16 /* element names incl. terminating NUL */
+
+typedef enum {
+  SYMGNN_OK = 0,
+  SYMGNN_ERR_ARG,      /* invalid argument from the caller */
+  SYMGNN_ERR_NOMEM,    /* allocation failed */
+  SYMGNN_ERR_IO,       /* file could not be opened, read or written */
+  SYMGNN_ERR_MAGIC,    /* not a SymGNN model file */
+  SYMGNN_ERR_VERSION,  /* model file format newer than this library */
+  SYMGNN_ERR_TRUNC,    /* file ends early */
+  SYMGNN_ERR_CHECKSUM, /* stored checksum does not match the contents */
+  SYMGNN_ERR_FORMAT,   /* inconsistent sizes or invalid metadata */
+  SYMGNN_ERR_NONFINITE,/* a NaN or infinite weight or value */
+  SYMGNN_ERR_GRAPH     /* graph cannot be built (bad box, bad coordinates) */
+} symgnn_status;
+
+/* Error report filled by failing calls; owned by the caller. */
+typedef struct {
+  symgnn_status code;
+  char message[512];
+} symgnn_error;
+
+/* Short name of a status code ("SYMGNN_ERR_TRUNC", ...). */
+const char *symgnn_status_name(symgnn_status code);
+
+/* ------------------------------------------------------------------ model */
+
+typedef struct symgnn_model symgnn_model;
+
+/* Architecture of a model; all fields are needed to size the parameters. */
+typedef struct {
+  int nelements;                         /* number of species (embedding rows) */
+  char elements[SYMGNN_MAX_ELEMENTS][SYMGNN_NAME_LEN]; /* names in model order */
+  double cutoff;                         /* graph cutoff in Angstrom (strict <) */
+  int width;                             /* embedding width d (32 in the paper) */
+  int nlayers;                           /* message-passing layers (4) */
+  int heads[SYMGNN_MAX_LAYERS];          /* attention heads per layer (8,4,2,1) */
+  int decoder_depth;                     /* Linear+BN+PReLU blocks before the output (4) */
+} symgnn_arch;
+
+/* Fill an architecture with the paper's defaults for the given element names. */
+void symgnn_arch_default(symgnn_arch *arch, int nelements, const char *const *names);
+
+/* Create a model with the given architecture and K symmetrization transforms
+ * (row-major 3x3 each, applied to row vectors on the right: x' = x O).
+ * Weights are initialized from `seed` with PyTorch's default distributions. */
+symgnn_status symgnn_model_create(const symgnn_arch *arch, int ntransforms, const double *transforms,
+                                  uint64_t seed, symgnn_model **out, symgnn_error *err);
+void symgnn_model_free(symgnn_model *model);
+
+/* Read a model file (format v1, doc/model-format.md). Every malformed file is
+ * rejected with a specific error; nothing is read out of bounds. */
+symgnn_status symgnn_model_read(const char *path, symgnn_model **out, symgnn_error *err);
+/* Same, from a memory buffer (used after an MPI broadcast of the file bytes). */
+symgnn_status symgnn_model_read_buffer(const void *data, size_t size, symgnn_model **out,
+                                       symgnn_error *err);
+/* Write a model file atomically (temporary name, then rename). */
+symgnn_status symgnn_model_write(const symgnn_model *model, const char *path, symgnn_error *err);
+
+const symgnn_arch *symgnn_model_arch(const symgnn_model *model);
+int symgnn_model_ntransforms(const symgnn_model *model);
+const double *symgnn_model_transforms(const symgnn_model *model); /* K x 9 */
+/* Units of positions and output, fixed to "metal" (Angstrom, eV) in format v1. */
+const char *symgnn_model_units(const symgnn_model *model);
+/* Label normalization: z = (EB - mean) / std; the model predicts z. */
+void symgnn_model_label_norm(const symgnn_model *model, double *mean, double *std);
+void symgnn_model_set_label_norm(symgnn_model *model, double mean, double std);
+/* Element index of a name, or -1 when the model does not know it. */
+int symgnn_model_element_index(const symgnn_model *model, const char *name);
+
+/* Provenance: free-form key/value text pairs (training data, seed, steps, ...). */
+int symgnn_model_nprovenance(const symgnn_model *model);
+const char *symgnn_model_provenance_key(const symgnn_model *model, int i);
+const char *symgnn_model_provenance_value(const symgnn_model *model, int i);
+/* Set (or replace) a provenance entry. */
+symgnn_status symgnn_model_set_provenance(symgnn_model *model, const char *key, const char *value,
+                                          symgnn_error *err);
+
+/* Trainable parameters (flat, layout in doc/model-format.md) and BatchNorm
+ * running statistics (running mean and variance of every BN, in layout order). */
+size_t symgnn_model_nparams(const symgnn_model *model);
+float *symgnn_model_params(symgnn_model *model);
+const float *symgnn_model_params_const(const symgnn_model *model);
+size_t symgnn_model_nstats(const symgnn_model *model);
+float *symgnn_model_stats(symgnn_model *model);
+const float *symgnn_model_stats_const(const symgnn_model *model);
+/* Replace the stored transforms (K may change). */
+symgnn_status symgnn_model_set_transforms(symgnn_model *model, int ntransforms,
+                                          const double *transforms, symgnn_error *err);
+
+/* ------------------------------------------------------------------ graph */
+
+/* A graph in the form both the standalone builder and LAMMPS produce:
+ * nodes 0..nlocal-1 are local (they receive predictions), nodes nlocal..ntotal-1
+ * are ghosts (periodic or MPI images whose features come from elsewhere).
+ * Edges point into local nodes only and are stored in CSR by destination:
+ * the edges of destination t are offsets[t] .. offsets[t+1]-1, with source
+ * src[e] and displacement disp[3e..3e+2] = r_dst - r_src in Angstrom.
+ * Every local node must have at least one edge (its self-loop). */
+typedef struct {
+  int nlocal;
+  int ntotal;
+  const int *species;      /* ntotal model element indices */
+  const int64_t *offsets;  /* nlocal + 1 */
+  const int *src;          /* nedges */
+  const double *disp;      /* 3 * nedges */
+} symgnn_graph_view;
+
+typedef struct symgnn_graph symgnn_graph;
+
+/* Build the cutoff graph of a periodic configuration: lattice rows are the three
+ * cell vectors a, b, c (any triclinic cell), positions in Angstrom. Edges are all
+ * periodic images j' of every atom with |r_i - r_j'| < cutoff, the self-loop
+ * included; boxes thinner than 2 cutoffs give several images of one pair.
+ * Uses a cell list: O(N). */
+symgnn_status symgnn_graph_build(int natoms, const double *positions, const double lattice[9],
+                                 const int *species, double cutoff, symgnn_graph **out,
+                                 symgnn_error *err);
+void symgnn_graph_free(symgnn_graph *graph);
+/* View of a built graph (valid while the graph lives; ntotal == nlocal). */
+symgnn_graph_view symgnn_graph_get_view(const symgnn_graph *graph);
+int64_t symgnn_graph_nedges(const symgnn_graph *graph);
+
+/* ---------------------------------------------------------- forward pass */
+
+typedef struct symgnn_eval symgnn_eval;
+
+/* Evaluation context: eval-mode model with BatchNorm folded into the linear
+ * layers, plus scratch memory reused across calls. */
+symgnn_status symgnn_eval_create(const symgnn_model *model, symgnn_eval **out, symgnn_error *err);
+void symgnn_eval_free(symgnn_eval *ev);
+/* Largest number of edges processed at once (memory bound); default 8192. */
+void symgnn_eval_set_block_edges(symgnn_eval *ev, int nedges);
+
+/* Layer-by-layer steps, so a caller (LAMMPS) can exchange ghost node states
+ * between layers:
+ *   begin(graph)       - node encoder for all nodes, edge encoder for all edges
+ *   for l in 0..nlayers-1:
+ *     [caller fills ghost rows of node_state from their owners]
+ *     layer(l)         - updates node_state of local nodes
+ *   decode(out)        - out[nlocal] energy barriers in eV
+ * The graph's arrays must stay valid until decode returns. */
+symgnn_status symgnn_eval_begin(symgnn_eval *ev, const symgnn_graph_view *graph, symgnn_error *err);
+symgnn_status symgnn_eval_layer(symgnn_eval *ev, int layer, symgnn_error *err);
+symgnn_status symgnn_eval_decode(symgnn_eval *ev, double *out, symgnn_error *err);
+/* Node states (ntotal x width floats, row-major) between layers. */
+float *symgnn_eval_node_state(symgnn_eval *ev);
+int symgnn_eval_width(const symgnn_eval *ev);
+int symgnn_eval_nlayers(const symgnn_eval *ev);
+
+/* All steps at once for a graph without ghosts (ntotal == nlocal). */
+symgnn_status symgnn_predict(symgnn_eval *ev, const symgnn_graph_view *graph, double *out,
+                             symgnn_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

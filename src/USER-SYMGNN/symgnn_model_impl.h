@@ -1,0 +1,26 @@
+/* Internal: the model object behind the opaque symgnn_model handle. */
+#ifndef SYMGNN_MODEL_IMPL_H
+#define SYMGNN_MODEL_IMPL_H
+
+#include "symgnn_layout.h"
+
+#define SYMGNN_UNITS_LEN 16
+
+struct symgnn_model {
+  symgnn_arch arch;
+  symgnn_layout layout;
+  int ntransforms;
+  double *transforms; /* ntransforms x 9, row-major, x' = x O */
+  double label_mean, label_std;
+  char units[SYMGNN_UNITS_LEN];
+  int nprov;
+  char **prov_key, **prov_value;
+  float *params; /* layout.nparams */
+  float *stats;  /* layout.nstats */
+};
+
+/* Allocate a zeroed model for an architecture (weights left zero, stats 0/1). */
+symgnn_status symgnn_model_alloc(const symgnn_arch *arch, int ntransforms, symgnn_model **out,
+                                 symgnn_error *err);
+
+#endif
