@@ -1,0 +1,57 @@
+/* USER-SYMGNN training kernels: train-mode forward and hand-written backward
+ * pass of the whole model, for the standalone trainer. Plain C, no MPI: the
+ * caller supplies a reduction callback so BatchNorm batch statistics and the
+ * loss are global across data-parallel ranks. */
+#ifndef SYMGNN_TRAIN_H
+#define SYMGNN_TRAIN_H
+
+#include "symgnn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* In-place sum of n doubles over all data-parallel ranks (NULL fn: serial). */
+typedef struct {
+  void (*fn)(double *buf, size_t n, void *user);
+  void *user;
+} symgnn_reduce;
+
+typedef struct {
+  double dropout;      /* drop probability after every layer (0.25); 0 disables */
+  uint64_t seed;       /* seed of this step's dropout masks */
+  double bn_momentum;  /* running-statistics momentum (0.1) */
+  int update_stats;    /* 1: update the model's BN running statistics */
+  symgnn_reduce reduce;
+} symgnn_train_opts;
+
+/* Default options: dropout 0.25, momentum 0.1, statistics updated, serial. */
+void symgnn_train_opts_default(symgnn_train_opts *opts);
+
+typedef struct symgnn_trainer symgnn_trainer;
+
+symgnn_status symgnn_trainer_create(const symgnn_model *model, symgnn_trainer **out,
+                                    symgnn_error *err);
+void symgnn_trainer_free(symgnn_trainer *tr);
+
+/* One train-mode forward and backward pass on a batch graph (a disjoint union
+ * of configurations, no ghosts: ntotal == nlocal).
+ *  labels:      normalized targets z per node (NULL: no loss, grad not touched)
+ *  transforms:  K x 9 transforms used this step (x' = x O), may differ from
+ *               the model's stored ones (learned symmetrization samples them)
+ *  loss:        MSE over all nodes of all ranks (after reduction)
+ *  grad:        d loss / d params, ACCUMULATED (+=) into nparams floats; this
+ *               rank's share, the caller sums over ranks
+ *  dtransforms: d loss / d transforms (K x 9), accumulated, or NULL
+ *  pred:        train-mode predictions z per node, or NULL
+ * BN running statistics of the model are updated when opts->update_stats. */
+symgnn_status symgnn_trainer_step(symgnn_trainer *tr, symgnn_model *model,
+                                  const symgnn_graph_view *graph, const float *labels,
+                                  int ntransforms, const double *transforms,
+                                  const symgnn_train_opts *opts, double *loss, float *grad,
+                                  double *dtransforms, float *pred, symgnn_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
