@@ -22,16 +22,16 @@ extern "C" {
 
 typedef enum {
   SYMGNN_OK = 0,
-  SYMGNN_ERR_ARG,      /* invalid argument from the caller */
-  SYMGNN_ERR_NOMEM,    /* allocation failed */
-  SYMGNN_ERR_IO,       /* file could not be opened, read or written */
-  SYMGNN_ERR_MAGIC,    /* not a SymGNN model file */
-  SYMGNN_ERR_VERSION,  /* model file format newer than this library */
-  SYMGNN_ERR_TRUNC,    /* file ends early */
-  SYMGNN_ERR_CHECKSUM, /* stored checksum does not match the contents */
-  SYMGNN_ERR_FORMAT,   /* inconsistent sizes or invalid metadata */
-  SYMGNN_ERR_NONFINITE,/* a NaN or infinite weight or value */
-  SYMGNN_ERR_GRAPH     /* graph cannot be built (bad box, bad coordinates) */
+  SYMGNN_ERR_ARG,       /* invalid argument from the caller */
+  SYMGNN_ERR_NOMEM,     /* allocation failed */
+  SYMGNN_ERR_IO,        /* file could not be opened, read or written */
+  SYMGNN_ERR_MAGIC,     /* not a SymGNN model file */
+  SYMGNN_ERR_VERSION,   /* model file format newer than this library */
+  SYMGNN_ERR_TRUNC,     /* file ends early */
+  SYMGNN_ERR_CHECKSUM,  /* stored checksum does not match the contents */
+  SYMGNN_ERR_FORMAT,    /* inconsistent sizes or invalid metadata */
+  SYMGNN_ERR_NONFINITE, /* a NaN or infinite weight or value */
+  SYMGNN_ERR_GRAPH      /* graph cannot be built (bad box, bad coordinates) */
 } symgnn_status;
 
 /* Error report filled by failing calls; owned by the caller. */
@@ -49,13 +49,13 @@ typedef struct symgnn_model symgnn_model;
 
 /* Architecture of a model; all fields are needed to size the parameters. */
 typedef struct {
-  int nelements;                         /* number of species (embedding rows) */
+  int nelements;                                       /* number of species (embedding rows) */
   char elements[SYMGNN_MAX_ELEMENTS][SYMGNN_NAME_LEN]; /* names in model order */
-  double cutoff;                         /* graph cutoff in Angstrom (strict <) */
-  int width;                             /* embedding width d (32 in the paper) */
-  int nlayers;                           /* message-passing layers (4) */
-  int heads[SYMGNN_MAX_LAYERS];          /* attention heads per layer (8,4,2,1) */
-  int decoder_depth;                     /* Linear+BN+PReLU blocks before the output (4) */
+  double cutoff;                                       /* graph cutoff in Angstrom (strict <) */
+  int width;                                           /* embedding width d (32 in the paper) */
+  int nlayers;                                         /* message-passing layers (4) */
+  int heads[SYMGNN_MAX_LAYERS];                        /* attention heads per layer (8,4,2,1) */
+  int decoder_depth; /* Linear+BN+PReLU blocks before the output (4) */
 } symgnn_arch;
 
 /* Fill an architecture with the paper's defaults for the given element names. */
@@ -64,8 +64,9 @@ void symgnn_arch_default(symgnn_arch *arch, int nelements, const char *const *na
 /* Create a model with the given architecture and K symmetrization transforms
  * (row-major 3x3 each, applied to row vectors on the right: x' = x O).
  * Weights are initialized from `seed` with PyTorch's default distributions. */
-symgnn_status symgnn_model_create(const symgnn_arch *arch, int ntransforms, const double *transforms,
-                                  uint64_t seed, symgnn_model **out, symgnn_error *err);
+symgnn_status symgnn_model_create(const symgnn_arch *arch, int ntransforms,
+                                  const double *transforms, uint64_t seed, symgnn_model **out,
+                                  symgnn_error *err);
 void symgnn_model_free(symgnn_model *model);
 
 /* Read a model file (format v1, doc/model-format.md). Every malformed file is
@@ -120,10 +121,10 @@ symgnn_status symgnn_model_set_transforms(symgnn_model *model, int ntransforms,
 typedef struct {
   int nlocal;
   int ntotal;
-  const int *species;      /* ntotal model element indices */
-  const int64_t *offsets;  /* nlocal + 1 */
-  const int *src;          /* nedges */
-  const double *disp;      /* 3 * nedges */
+  const int *species;     /* ntotal model element indices */
+  const int64_t *offsets; /* nlocal + 1 */
+  const int *src;         /* nedges */
+  const double *disp;     /* 3 * nedges */
 } symgnn_graph_view;
 
 typedef struct symgnn_graph symgnn_graph;

@@ -42,8 +42,8 @@ symgnn_status symgnn_layout_build(const symgnn_arch *arch, symgnn_layout *lay, s
   if (arch->width < 1 || arch->width > 4096)
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "embedding width %d outside 1..4096", arch->width);
   if (arch->nlayers < 1 || arch->nlayers > SYMGNN_MAX_LAYERS)
-    return symgnn_set_error(err, SYMGNN_ERR_ARG, "number of layers %d outside 1..%d",
-                            arch->nlayers, SYMGNN_MAX_LAYERS);
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "number of layers %d outside 1..%d", arch->nlayers,
+                            SYMGNN_MAX_LAYERS);
   if (arch->decoder_depth < 0 || arch->decoder_depth > SYMGNN_MAX_LAYERS)
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "decoder depth %d outside 0..%d",
                             arch->decoder_depth, SYMGNN_MAX_LAYERS);

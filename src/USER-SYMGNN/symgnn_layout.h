@@ -23,15 +23,15 @@ typedef struct {
 /* One message-passing layer (EGAT + BN + projection + residual). */
 typedef struct {
   int heads;
-  int hw;         /* width * heads: EGAT feature width */
-  int merged;     /* width after the head merge: hw (flatten) or width (mean, last layer) */
-  size_t w_ni;    /* [hw][width], applied to the source node */
-  size_t w_nj;    /* [hw][width], applied to the destination node */
-  size_t w_fij;   /* [hw][width], applied to the edge state */
-  size_t w_src;   /* [hw][width], node values aggregated by attention */
-  size_t attn;    /* [heads][width] attention vector A */
-  size_t bias;    /* [hw] edge pre-activation bias */
-  symgnn_bn_ref bn_node, bn_edge; /* width merged */
+  int hw;       /* width * heads: EGAT feature width */
+  int merged;   /* width after the head merge: hw (flatten) or width (mean, last layer) */
+  size_t w_ni;  /* [hw][width], applied to the source node */
+  size_t w_nj;  /* [hw][width], applied to the destination node */
+  size_t w_fij; /* [hw][width], applied to the edge state */
+  size_t w_src; /* [hw][width], node values aggregated by attention */
+  size_t attn;  /* [heads][width] attention vector A */
+  size_t bias;  /* [hw] edge pre-activation bias */
+  symgnn_bn_ref bn_node, bn_edge;      /* width merged */
   symgnn_lin_ref proj_node, proj_edge; /* merged -> width */
 } symgnn_layer_ref;
 
@@ -60,7 +60,8 @@ typedef struct {
 } symgnn_layout;
 
 /* Compute the layout of an architecture; returns SYMGNN_ERR_ARG for invalid sizes. */
-symgnn_status symgnn_layout_build(const symgnn_arch *arch, symgnn_layout *layout, symgnn_error *err);
+symgnn_status symgnn_layout_build(const symgnn_arch *arch, symgnn_layout *layout,
+                                  symgnn_error *err);
 
 /* Layout of a model (valid for the model's lifetime). */
 const symgnn_layout *symgnn_model_layout(const symgnn_model *model);

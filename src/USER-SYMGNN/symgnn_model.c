@@ -88,7 +88,8 @@ static void init_linear(float *p, const symgnn_lin_ref *r, symgnn_rng *rng) {
   const double bound = 1.0 / sqrt((double)r->in);
   for (size_t i = 0; i < (size_t)r->out * (size_t)r->in; ++i)
     p[r->w + i] = (float)((2.0 * symgnn_rng_uniform(rng) - 1.0) * bound);
-  for (int i = 0; i < r->out; ++i) p[r->b + i] = (float)((2.0 * symgnn_rng_uniform(rng) - 1.0) * bound);
+  for (int i = 0; i < r->out; ++i)
+    p[r->b + i] = (float)((2.0 * symgnn_rng_uniform(rng) - 1.0) * bound);
 }
 
 /* BatchNorm defaults: gamma 1, beta 0, running mean 0, running variance 1. */
@@ -145,8 +146,9 @@ static void init_weights(symgnn_model *m, uint64_t seed) {
   init_linear(p, &L->out, &rng);
 }
 
-symgnn_status symgnn_model_create(const symgnn_arch *arch, int ntransforms, const double *transforms,
-                                  uint64_t seed, symgnn_model **out, symgnn_error *err) {
+symgnn_status symgnn_model_create(const symgnn_arch *arch, int ntransforms,
+                                  const double *transforms, uint64_t seed, symgnn_model **out,
+                                  symgnn_error *err) {
   symgnn_status st = symgnn_model_alloc(arch, ntransforms, out, err);
   if (st != SYMGNN_OK) return st;
   if ((st = symgnn_model_set_transforms(*out, ntransforms, transforms, err)) != SYMGNN_OK) {
@@ -227,8 +229,10 @@ symgnn_status symgnn_model_set_provenance(symgnn_model *m, const char *key, cons
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "provenance key or value missing or too long");
   for (const char *c = key; *c; ++c)
     if (*c <= ' ' || *c > '~' || *c == ':')
-      return symgnn_set_error(err, SYMGNN_ERR_ARG, "provenance key '%s' has a blank, ':' or "
-                              "non-printable character", key);
+      return symgnn_set_error(err, SYMGNN_ERR_ARG,
+                              "provenance key '%s' has a blank, ':' or "
+                              "non-printable character",
+                              key);
   for (const char *c = value; *c; ++c)
     if (*c == '\n' || *c == '\r')
       return symgnn_set_error(err, SYMGNN_ERR_ARG, "provenance value for '%s' has a newline", key);

@@ -18,10 +18,10 @@ typedef struct {
 } symgnn_reduce;
 
 typedef struct {
-  double dropout;      /* drop probability after every layer (0.25); 0 disables */
-  uint64_t seed;       /* seed of this step's dropout masks */
-  double bn_momentum;  /* running-statistics momentum (0.1) */
-  int update_stats;    /* 1: update the model's BN running statistics */
+  double dropout;     /* drop probability after every layer (0.25); 0 disables */
+  uint64_t seed;      /* seed of this step's dropout masks */
+  double bn_momentum; /* running-statistics momentum (0.1) */
+  int update_stats;   /* 1: update the model's BN running statistics */
   symgnn_reduce reduce;
 } symgnn_train_opts;
 
