@@ -1,0 +1,309 @@
+/* Eval-mode forward pass of SymGNN (model spec section 4), in blocks of
+ * destination atoms so no edges x (width*heads) tensor exists for the whole
+ * system. Steps are exposed one by one so LAMMPS can refresh ghost node states
+ * between message-passing layers. */
+#include "symgnn_eval_impl.h"
+#include "symgnn_model_impl.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LEAKY_SLOPE 0.01f
+
+symgnn_status symgnn_eval_create(const symgnn_model *model, symgnn_eval **out, symgnn_error *err) {
+  *out = NULL;
+  if (!model) return symgnn_set_error(err, SYMGNN_ERR_ARG, "no model given");
+  symgnn_eval *ev = calloc(1, sizeof *ev);
+  if (!ev) return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for the eval context");
+  symgnn_status st = symgnn_eval_fold(ev, model, err);
+  if (st != SYMGNN_OK) {
+    symgnn_eval_free(ev);
+    return st;
+  }
+  ev->block_edges = 8192;
+  *out = ev;
+  return SYMGNN_OK;
+}
+
+void symgnn_eval_free(symgnn_eval *ev) {
+  if (!ev) return;
+  symgnn_eval_unfold(ev);
+  free(ev->h);
+  free(ev->g);
+  free(ev->proj);
+  free(ev->msg);
+  free(ev->eblk);
+  free(ev->eblk2);
+  free(ev->logit);
+  free(ev->acc);
+  free(ev);
+}
+
+void symgnn_eval_set_block_edges(symgnn_eval *ev, int nedges) {
+  ev->block_edges = nedges < 1 ? 1 : nedges;
+}
+
+float *symgnn_eval_node_state(symgnn_eval *ev) { return ev->h; }
+int symgnn_eval_width(const symgnn_eval *ev) { return ev->width; }
+int symgnn_eval_nlayers(const symgnn_eval *ev) { return ev->nlayers; }
+
+/* Grow a buffer to hold n elements of `size` bytes; keeps the old pointer on failure. */
+static int grow(void **p, size_t n, size_t size) {
+  void *q = realloc(*p, (n ? n : 1) * size);
+  if (!q) return 0;
+  *p = q;
+  return 1;
+}
+
+/* Check a graph view from any producer (builder, LAMMPS) before using it. */
+static symgnn_status check_graph(const symgnn_eval *ev, const symgnn_graph_view *g, int *maxdeg,
+                                 symgnn_error *err) {
+  if (!g || g->nlocal < 0 || g->ntotal < g->nlocal || !g->offsets ||
+      (g->ntotal > 0 && !g->species))
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "invalid graph (nlocal %d, ntotal %d)",
+                            g ? g->nlocal : -1, g ? g->ntotal : -1);
+  if (g->offsets[0] != 0)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "graph offsets must start at 0");
+  *maxdeg = 0;
+  for (int t = 0; t < g->nlocal; ++t) {
+    const int64_t deg = g->offsets[t + 1] - g->offsets[t];
+    if (deg < 1)
+      return symgnn_set_error(err, SYMGNN_ERR_ARG,
+                              "node %d has no incoming edge (its self-loop is required)", t);
+    if (deg > INT32_MAX / 2)
+      return symgnn_set_error(err, SYMGNN_ERR_ARG, "node %d has too many edges", t);
+    if (deg > *maxdeg) *maxdeg = (int)deg;
+  }
+  for (int i = 0; i < g->ntotal; ++i)
+    if (g->species[i] < 0 || g->species[i] >= ev->nelements)
+      return symgnn_set_error(err, SYMGNN_ERR_ARG, "node %d has species %d, model has %d elements",
+                              i, g->species[i], ev->nelements);
+  const int64_t ne = g->offsets[g->nlocal];
+  for (int64_t e = 0; e < ne; ++e) {
+    if (g->src[e] < 0 || g->src[e] >= g->ntotal)
+      return symgnn_set_error(err, SYMGNN_ERR_ARG, "edge %lld has source %d outside 0..%d",
+                              (long long)e, g->src[e], g->ntotal - 1);
+    for (int k = 0; k < 3; ++k)
+      if (!isfinite(g->disp[3 * e + k]))
+        return symgnn_set_error(err, SYMGNN_ERR_NONFINITE, "edge %lld has a non-finite displacement",
+                                (long long)e);
+  }
+  return SYMGNN_OK;
+}
+
+/* Size the scratch buffers for a graph; blocks always hold whole destinations. */
+static symgnn_status reserve(symgnn_eval *ev, const symgnn_graph_view *g, int maxdeg,
+                             symgnn_error *err) {
+  int hwmax = ev->width, hmax = 1;
+  for (int l = 0; l < ev->nlayers; ++l) {
+    if (ev->layer[l].hw > hwmax) hwmax = ev->layer[l].hw;
+    if (ev->layer[l].heads > hmax) hmax = ev->layer[l].heads;
+  }
+  const size_t d = (size_t)ev->width, nt = (size_t)g->ntotal, nl = (size_t)g->nlocal;
+  const size_t ne = (size_t)ev->nedges;
+  const size_t blk = (size_t)(maxdeg > ev->block_edges ? maxdeg : ev->block_edges);
+  const size_t nproj = nt * 3 * (size_t)hwmax > 2 * nl * d ? nt * 3 * (size_t)hwmax : 2 * nl * d;
+  if (!grow((void **)&ev->h, nt * d, sizeof(float)) || !grow((void **)&ev->g, ne * d, sizeof(float)) ||
+      !grow((void **)&ev->proj, nproj, sizeof(float)) ||
+      !grow((void **)&ev->msg, nl * (size_t)hwmax, sizeof(float)) ||
+      !grow((void **)&ev->eblk, blk * (size_t)hwmax, sizeof(float)) ||
+      !grow((void **)&ev->eblk2, blk * d, sizeof(float)) ||
+      !grow((void **)&ev->logit, blk * (size_t)hmax, sizeof(double)) ||
+      !grow((void **)&ev->acc, (size_t)hwmax, sizeof(double)))
+    return symgnn_set_error(err, SYMGNN_ERR_NOMEM,
+                            "out of memory for the forward pass (%d nodes, %lld edges)", g->ntotal,
+                            (long long)ev->nedges);
+  return SYMGNN_OK;
+}
+
+/* Last destination (exclusive) of the block starting at t0: whole destinations
+ * whose edges fit in block_edges, at least one. */
+static int block_end(const symgnn_eval *ev, int t0) {
+  const int64_t *off = ev->graph.offsets;
+  int t1 = t0 + 1;
+  while (t1 < ev->graph.nlocal && off[t1 + 1] - off[t0] <= ev->block_edges) ++t1;
+  return t1;
+}
+
+/* Edge encoder for edges [e0, e1): g = mean_k relu(relu(x O_k W0'^T + b0') W1'^T + b1'). */
+static void encode_edges(symgnn_eval *ev, int64_t e0, int64_t e1) {
+  const int d = ev->width, nb = (int)(e1 - e0);
+  const float inv_k = 1.0f / (float)ev->ntransforms;
+  float *g = ev->g + (size_t)e0 * d;
+  memset(g, 0, (size_t)nb * d * sizeof(float));
+  for (int k = 0; k < ev->ntransforms; ++k) {
+    const float *M = ev->enc0_w + (size_t)k * 3 * d;
+    for (int e = 0; e < nb; ++e) {
+      const double *x = ev->graph.disp + 3 * (e0 + e);
+      float *t = ev->eblk2 + (size_t)e * d;
+      for (int j = 0; j < d; ++j) {
+        const double v = x[0] * M[j] + x[1] * M[d + j] + x[2] * M[2 * d + j] + ev->enc0_b[j];
+        t[j] = v > 0.0 ? (float)v : 0.0f;
+      }
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, d, d, 1.0f, ev->eblk2, d, ev->enc1_w,
+                d, 0.0f, ev->eblk, d);
+    for (int e = 0; e < nb; ++e)
+      for (int j = 0; j < d; ++j) {
+        const float v = ev->eblk[(size_t)e * d + j] + ev->enc1_b[j];
+        if (v > 0.0f) g[(size_t)e * d + j] += inv_k * v;
+      }
+  }
+}
+
+symgnn_status symgnn_eval_begin(symgnn_eval *ev, const symgnn_graph_view *graph, symgnn_error *err) {
+  int maxdeg = 0;
+  symgnn_status st = check_graph(ev, graph, &maxdeg, err);
+  if (st != SYMGNN_OK) return st;
+  ev->graph = *graph;
+  ev->nedges = graph->offsets[graph->nlocal];
+  ev->next_layer = -1;
+  if ((st = reserve(ev, graph, maxdeg, err)) != SYMGNN_OK) return st;
+  const int d = ev->width;
+  for (int i = 0; i < graph->ntotal; ++i)
+    memcpy(ev->h + (size_t)i * d, ev->node_table + (size_t)graph->species[i] * d,
+           (size_t)d * sizeof(float));
+  for (int t0 = 0; t0 < graph->nlocal;) {
+    const int t1 = block_end(ev, t0);
+    encode_edges(ev, graph->offsets[t0], graph->offsets[t1]);
+    t0 = t1;
+  }
+  ev->next_layer = 0;
+  return SYMGNN_OK;
+}
+
+/* Attention for the destinations [t0, t1): edge pre-activations f (left in
+ * eblk), per-head softmax over each destination's edges, and the aggregated
+ * messages of those destinations. */
+static void attend_block(symgnn_eval *ev, const symgnn_eval_layer_w *w, int t0, int t1) {
+  const int d = ev->width, hw = w->hw, H = w->heads;
+  const int64_t *off = ev->graph.offsets;
+  const int64_t e0 = off[t0];
+  const float *proj = ev->proj;
+  const size_t ps = 3 * (size_t)hw;
+  double *acc = ev->acc;
+  for (int t = t0; t < t1; ++t) {
+    const float *bt = proj + (size_t)t * ps + 2 * hw;
+    for (int64_t e = off[t]; e < off[t + 1]; ++e) {
+      float *f = ev->eblk + (size_t)(e - e0) * hw;
+      const float *as = proj + (size_t)ev->graph.src[e] * ps;
+      double *lg = ev->logit + (size_t)(e - e0) * H;
+      for (int h = 0; h < H; ++h) {
+        float dot = 0.0f;
+        for (int k = h * d; k < (h + 1) * d; ++k) {
+          float u = f[k] + as[k] + bt[k] + w->bias[k];
+          u = u > 0.0f ? u : LEAKY_SLOPE * u;
+          f[k] = u;
+          dot += u * w->attn[k];
+        }
+        lg[h] = dot;
+      }
+    }
+    for (int h = 0; h < H; ++h) {
+      double mx = -INFINITY, sum = 0.0;
+      for (int64_t e = off[t]; e < off[t + 1]; ++e) mx = fmax(mx, ev->logit[(e - e0) * H + h]);
+      for (int64_t e = off[t]; e < off[t + 1]; ++e) {
+        double *lg = ev->logit + (size_t)(e - e0) * H + h;
+        *lg = exp(*lg - mx);
+        sum += *lg;
+      }
+      for (int64_t e = off[t]; e < off[t + 1]; ++e) ev->logit[(e - e0) * H + h] /= sum;
+    }
+    memset(acc, 0, (size_t)hw * sizeof(double));
+    for (int64_t e = off[t]; e < off[t + 1]; ++e) {
+      const float *zs = proj + (size_t)ev->graph.src[e] * ps + hw;
+      const double *a = ev->logit + (size_t)(e - e0) * H;
+      for (int h = 0; h < H; ++h)
+        for (int k = h * d; k < (h + 1) * d; ++k) acc[k] += a[h] * zs[k];
+    }
+    float *m = ev->msg + (size_t)t * hw;
+    for (int k = 0; k < hw; ++k) m[k] = (float)acc[k];
+  }
+}
+
+symgnn_status symgnn_eval_layer(symgnn_eval *ev, int layer, symgnn_error *err) {
+  if (layer != ev->next_layer || layer < 0 || layer >= ev->nlayers)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "layer %d called out of order (expected %d)",
+                            layer, ev->next_layer);
+  const symgnn_eval_layer_w *w = &ev->layer[layer];
+  const int d = ev->width, hw = w->hw, nl = ev->graph.nlocal;
+  if (ev->graph.ntotal > 0)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ev->graph.ntotal, 3 * hw, d, 1.0f, ev->h,
+                d, w->w_node, d, 0.0f, ev->proj, 3 * hw);
+  for (int t0 = 0; t0 < nl;) {
+    const int t1 = block_end(ev, t0);
+    const int64_t e0 = ev->graph.offsets[t0];
+    const int nb = (int)(ev->graph.offsets[t1] - e0);
+    float *g = ev->g + (size_t)e0 * d;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, hw, d, 1.0f, g, d, w->w_fij, d, 0.0f,
+                ev->eblk, hw);
+    attend_block(ev, w, t0, t1);
+    if (!w->last) { /* edge update; the last layer's edge output is never used */
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, d, hw, 1.0f, ev->eblk, hw, w->pe_w,
+                  hw, 1.0f, g, d);
+      for (int e = 0; e < nb; ++e)
+        for (int j = 0; j < d; ++j) g[(size_t)e * d + j] += w->pe_b[j];
+    }
+    t0 = t1;
+  }
+  int merged = hw;
+  if (w->last) { /* mean over heads, in place in the first `d` columns of each row */
+    merged = d;
+    for (int t = 0; t < nl; ++t) {
+      float *m = ev->msg + (size_t)t * hw;
+      for (int k = 0; k < d; ++k) {
+        double s = 0.0;
+        for (int h = 0; h < w->heads; ++h) s += m[h * d + k];
+        m[k] = (float)(s / w->heads);
+      }
+    }
+  }
+  if (nl > 0)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nl, d, merged, 1.0f, ev->msg, hw, w->pn_w,
+                merged, 1.0f, ev->h, d);
+  for (int t = 0; t < nl; ++t)
+    for (int j = 0; j < d; ++j) ev->h[(size_t)t * d + j] += w->pn_b[j];
+  ev->next_layer = layer + 1;
+  return SYMGNN_OK;
+}
+
+symgnn_status symgnn_eval_decode(symgnn_eval *ev, double *out, symgnn_error *err) {
+  if (ev->next_layer != ev->nlayers)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "decode called after %d of %d layers",
+                            ev->next_layer < 0 ? 0 : ev->next_layer, ev->nlayers);
+  const int d = ev->width, nl = ev->graph.nlocal;
+  float *x = ev->h, *y = ev->proj, *spare = ev->proj + (size_t)nl * d;
+  for (int k = 0; k < ev->depth && nl > 0; ++k) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nl, d, d, 1.0f, x, d, ev->dec_w[k], d,
+                0.0f, y, d);
+    const float a = ev->dec_slope[k];
+    for (int t = 0; t < nl; ++t)
+      for (int j = 0; j < d; ++j) {
+        const float v = y[(size_t)t * d + j] + ev->dec_b[k][j];
+        y[(size_t)t * d + j] = v > 0.0f ? v : a * v;
+      }
+    x = y;
+    y = (y == ev->proj) ? spare : ev->proj;
+  }
+  for (int t = 0; t < nl; ++t) {
+    double z = ev->out_b;
+    for (int j = 0; j < d; ++j) z += (double)x[(size_t)t * d + j] * ev->out_w[j];
+    out[t] = z * ev->label_std + ev->label_mean;
+  }
+  ev->next_layer = -1;
+  return SYMGNN_OK;
+}
+
+symgnn_status symgnn_predict(symgnn_eval *ev, const symgnn_graph_view *graph, double *out,
+                             symgnn_error *err) {
+  if (graph && graph->ntotal != graph->nlocal)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG,
+                            "symgnn_predict needs a graph without ghosts (nlocal %d, ntotal %d); "
+                            "use the layer-by-layer calls", graph->nlocal, graph->ntotal);
+  symgnn_status st = symgnn_eval_begin(ev, graph, err);
+  for (int l = 0; st == SYMGNN_OK && l < ev->nlayers; ++l) st = symgnn_eval_layer(ev, l, err);
+  if (st == SYMGNN_OK) st = symgnn_eval_decode(ev, out, err);
+  return st;
+}
