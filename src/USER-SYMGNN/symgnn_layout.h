@@ -7,6 +7,10 @@
 
 #include "symgnn.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* One BatchNorm: gamma/beta are offsets into params, mean/var into stats. */
 typedef struct {
   int width;
@@ -73,4 +77,7 @@ symgnn_status symgnn_set_error(symgnn_error *err, symgnn_status code, const char
 #endif
     ;
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -1,0 +1,367 @@
+// Forward pass against an independent naive implementation (per-edge loops,
+// double precision, BatchNorm applied unfolded), plus the symmetry properties
+// the model must have.
+#include "symgnn.h"
+#include "symgnn_layout.h"
+#include "test_support.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+using namespace symgnn_test;
+
+namespace {
+
+// Naive reference: straight from the model spec, section 4, eval mode, mean over transforms.
+struct Reference {
+  const symgnn_model *m;
+  const symgnn_layout *L;
+  const float *p, *s;
+  explicit Reference(const symgnn_model *model)
+      : m(model), L(symgnn_model_layout(model)), p(symgnn_model_params_const(model)),
+        s(symgnn_model_stats_const(model)) {}
+
+  std::vector<double> linear(const symgnn_lin_ref &r, const std::vector<double> &x) const {
+    std::vector<double> y(r.out);
+    for (int j = 0; j < r.out; ++j) {
+      double a = p[r.b + j];
+      for (int i = 0; i < r.in; ++i) a += (double)p[r.w + (size_t)j * r.in + i] * x[i];
+      y[j] = a;
+    }
+    return y;
+  }
+  void bn(const symgnn_bn_ref &r, std::vector<double> &x) const {
+    for (int i = 0; i < r.width; ++i)
+      x[i] = (x[i] - s[r.mean + i]) / std::sqrt((double)s[r.var + i] + 1e-5) * p[r.gamma + i] +
+             p[r.beta + i];
+  }
+  static void relu(std::vector<double> &x) {
+    for (double &v : x) v = std::max(0.0, v);
+  }
+  std::vector<double> matvec(size_t off, int rows, int cols, const std::vector<double> &x) const {
+    std::vector<double> y(rows, 0.0);
+    for (int j = 0; j < rows; ++j)
+      for (int i = 0; i < cols; ++i) y[j] += (double)p[off + (size_t)j * cols + i] * x[i];
+    return y;
+  }
+
+  std::vector<double> run(const symgnn_graph_view &g) const {
+    const int d = L->width, n = g.nlocal;
+    const int64_t E = g.offsets[n];
+    std::vector<std::vector<double>> h(n), e(E);
+    for (int i = 0; i < n; ++i) {
+      std::vector<double> x(p + L->emb + (size_t)g.species[i] * d,
+                            p + L->emb + (size_t)(g.species[i] + 1) * d);
+      bn(L->node_bn0, x);
+      relu(x);
+      x = linear(L->node_lin, x);
+      bn(L->node_bn1, x);
+      relu(x);
+      h[i] = x;
+    }
+    const int K = symgnn_model_ntransforms(m);
+    const double *O = symgnn_model_transforms(m);
+    for (int64_t k = 0; k < E; ++k) {
+      e[k].assign(d, 0.0);
+      for (int t = 0; t < K; ++t) {
+        std::vector<double> x(3, 0.0);
+        for (int c = 0; c < 3; ++c)
+          for (int r = 0; r < 3; ++r) x[c] += g.disp[3 * k + r] * O[9 * t + 3 * r + c];
+        x = linear(L->edge_lin0, x);
+        bn(L->edge_bn0, x);
+        relu(x);
+        x = linear(L->edge_lin1, x);
+        bn(L->edge_bn1, x);
+        relu(x);
+        for (int j = 0; j < d; ++j) e[k][j] += x[j] / K;
+      }
+    }
+    for (int l = 0; l < L->nlayers; ++l) {
+      const symgnn_layer_ref &r = L->layer[l];
+      const int H = r.heads, hw = r.hw;
+      const bool last = (l == L->nlayers - 1);
+      std::vector<std::vector<double>> a(n), b(n), z(n), m(n, std::vector<double>(hw, 0.0));
+      for (int i = 0; i < n; ++i) {
+        a[i] = matvec(r.w_ni, hw, d, h[i]);
+        b[i] = matvec(r.w_nj, hw, d, h[i]);
+        z[i] = matvec(r.w_src, hw, d, h[i]);
+      }
+      std::vector<std::vector<double>> f(E);
+      std::vector<std::vector<double>> logit(E, std::vector<double>(H, 0.0));
+      for (int t = 0; t < n; ++t)
+        for (int64_t k = g.offsets[t]; k < g.offsets[t + 1]; ++k) {
+          const std::vector<double> c = matvec(r.w_fij, hw, d, e[k]);
+          f[k].resize(hw);
+          for (int q = 0; q < hw; ++q) {
+            const double u = a[g.src[k]][q] + b[t][q] + c[q] + p[r.bias + q];
+            f[k][q] = u > 0 ? u : 0.01 * u;
+            logit[k][q / d] += f[k][q] * p[r.attn + q];
+          }
+        }
+      for (int t = 0; t < n; ++t)
+        for (int hh = 0; hh < H; ++hh) {
+          double sum = 0.0;
+          for (int64_t k = g.offsets[t]; k < g.offsets[t + 1]; ++k) sum += std::exp(logit[k][hh]);
+          for (int64_t k = g.offsets[t]; k < g.offsets[t + 1]; ++k) {
+            const double att = std::exp(logit[k][hh]) / sum;
+            for (int q = hh * d; q < (hh + 1) * d; ++q) m[t][q] += att * z[g.src[k]][q];
+          }
+        }
+      auto merge = [&](const std::vector<double> &v) {
+        if (!last) return v;
+        std::vector<double> out(d, 0.0);
+        for (int q = 0; q < hw; ++q) out[q % d] += v[q] / H;
+        return out;
+      };
+      for (int t = 0; t < n; ++t) {
+        std::vector<double> x = merge(m[t]);
+        bn(r.bn_node, x);
+        x = linear(r.proj_node, x);
+        for (int j = 0; j < d; ++j) h[t][j] += x[j];
+      }
+      if (!last)
+        for (int64_t k = 0; k < E; ++k) {
+          std::vector<double> x = merge(f[k]);
+          bn(r.bn_edge, x);
+          x = linear(r.proj_edge, x);
+          for (int j = 0; j < d; ++j) e[k][j] += x[j];
+        }
+    }
+    double mean, std;
+    symgnn_model_label_norm(m, &mean, &std);
+    std::vector<double> out(n);
+    for (int t = 0; t < n; ++t) {
+      std::vector<double> x = h[t];
+      for (int k = 0; k < L->decoder_depth; ++k) {
+        x = linear(L->dec[k].lin, x);
+        bn(L->dec[k].bn, x);
+        const double slope = p[L->dec[k].prelu];
+        for (double &v : x) v = v > 0 ? v : slope * v;
+      }
+      out[t] = linear(L->out, x)[0] * std + mean;
+    }
+    return out;
+  }
+};
+
+const double kBox[9] = {19.9, 0, 0, 0, 19.9, 0, 0, 0, 19.9};
+
+std::vector<int> species_of(int n) {
+  std::vector<int> sp(n);
+  for (int i = 0; i < n; ++i) sp[i] = (i % 25 < 16) ? 0 : 1; // Cu64Zr36
+  return sp;
+}
+
+std::vector<double> transforms(int K, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<double> t;
+  for (int k = 0; k < K; ++k) {
+    std::array<double, 9> R = random_rotation(rng);
+    if (k % 2 == 1)
+      for (double &v : R) v = -v; // reflections too
+    t.insert(t.end(), R.begin(), R.end());
+  }
+  return t;
+}
+
+// Predict with the library for a configuration.
+std::vector<double> predict(const symgnn_model *m, const std::vector<double> &pos,
+                            const double lat[9], const std::vector<int> &sp, int block = 8192) {
+  symgnn_error err;
+  symgnn_graph *g = nullptr;
+  const int n = (int)sp.size();
+  EXPECT_EQ(symgnn_graph_build(n, pos.data(), lat, sp.data(), 5.0, &g, &err), SYMGNN_OK)
+      << err.message;
+  symgnn_eval *ev = nullptr;
+  EXPECT_EQ(symgnn_eval_create(m, &ev, &err), SYMGNN_OK) << err.message;
+  symgnn_eval_set_block_edges(ev, block);
+  std::vector<double> out(n);
+  const symgnn_graph_view v = symgnn_graph_get_view(g);
+  EXPECT_EQ(symgnn_predict(ev, &v, out.data(), &err), SYMGNN_OK) << err.message;
+  symgnn_eval_free(ev);
+  symgnn_graph_free(g);
+  return out;
+}
+
+double max_rel(const std::vector<double> &a, const std::vector<double> &b) {
+  double worst = 0.0;
+  for (size_t i = 0; i < a.size(); ++i)
+    worst = std::max(worst, std::fabs(a[i] - b[i]) / std::max(std::fabs(b[i]), 1e-3));
+  return worst;
+}
+
+class ForwardVsNaive : public ::testing::TestWithParam<int> {};
+
+TEST_P(ForwardVsNaive, MatchesNaiveDoubleReference) {
+  const int K = GetParam();
+  const std::vector<double> t = transforms(K, 100 + K);
+  symgnn_model *m = random_model(K, t.data(), 7 + K);
+  ASSERT_NE(m, nullptr);
+  const int n = 500;
+  const std::vector<double> pos = random_config(n, kBox, 2.0, 11);
+  const std::vector<int> sp = species_of(n);
+  symgnn_error err;
+  symgnn_graph *g = nullptr;
+  ASSERT_EQ(symgnn_graph_build(n, pos.data(), kBox, sp.data(), 5.0, &g, &err), SYMGNN_OK);
+  const symgnn_graph_view v = symgnn_graph_get_view(g);
+  const std::vector<double> ref = Reference(m).run(v);
+  const std::vector<double> got = predict(m, pos, kBox, sp);
+  double spread = 0.0;
+  for (double r : ref) spread = std::max(spread, std::fabs(r - ref[0]));
+  EXPECT_GT(spread, 1e-3) << "the random model should give atom-dependent output";
+  EXPECT_LT(max_rel(got, ref), 1e-5) << "K = " << K;
+  symgnn_graph_free(g);
+  symgnn_model_free(m);
+}
+
+INSTANTIATE_TEST_SUITE_P(Transforms, ForwardVsNaive, ::testing::Values(1, 2, 6));
+
+TEST(Forward, BlockSizeDoesNotChangeResults) {
+  const std::vector<double> t = transforms(2, 3);
+  symgnn_model *m = random_model(2, t.data(), 5);
+  const std::vector<double> pos = random_config(300, kBox, 2.0, 12);
+  const std::vector<int> sp = species_of(300);
+  const std::vector<double> a = predict(m, pos, kBox, sp, 8192);
+  const std::vector<double> b = predict(m, pos, kBox, sp, 1); // one destination per block
+  EXPECT_LT(max_rel(a, b), 1e-6);
+  symgnn_model_free(m);
+}
+
+TEST(Forward, TranslationInvariant) {
+  const std::vector<double> t = transforms(2, 4);
+  symgnn_model *m = random_model(2, t.data(), 6);
+  const std::vector<double> pos = random_config(300, kBox, 2.0, 13);
+  const std::vector<int> sp = species_of(300);
+  std::vector<double> moved = pos;
+  for (size_t i = 0; i < moved.size(); i += 3) {
+    moved[i] += 7.3;
+    moved[i + 1] -= 31.1; // crosses the periodic boundary
+    moved[i + 2] += 0.45;
+  }
+  EXPECT_LT(max_rel(predict(m, pos, kBox, sp), predict(m, moved, kBox, sp)), 1e-6);
+  symgnn_model_free(m);
+}
+
+TEST(Forward, PermutationEquivariant) {
+  const std::vector<double> t = transforms(2, 5);
+  symgnn_model *m = random_model(2, t.data(), 8);
+  const int n = 300;
+  const std::vector<double> pos = random_config(n, kBox, 2.0, 14);
+  const std::vector<int> sp = species_of(n);
+  std::vector<int> perm(n);
+  for (int i = 0; i < n; ++i) perm[i] = i;
+  std::shuffle(perm.begin(), perm.end(), std::mt19937_64(3));
+  std::vector<double> ppos(3 * n);
+  std::vector<int> psp(n);
+  for (int i = 0; i < n; ++i) { // new atom i is old atom perm[i]
+    for (int k = 0; k < 3; ++k) ppos[3 * i + k] = pos[3 * perm[i] + k];
+    psp[i] = sp[perm[i]];
+  }
+  const std::vector<double> a = predict(m, pos, kBox, sp), b = predict(m, ppos, kBox, psp);
+  std::vector<double> back(n);
+  for (int i = 0; i < n; ++i) back[perm[i]] = b[i];
+  EXPECT_LT(max_rel(back, a), 1e-6);
+  symgnn_model_free(m);
+}
+
+TEST(Forward, InversionInvariantWithTransformsIAndMinusI) {
+  const double t[18] = {1, 0, 0, 0, 1, 0, 0, 0, 1, -1, 0, 0, 0, -1, 0, 0, 0, -1};
+  symgnn_model *m = random_model(2, t, 9);
+  const std::vector<double> pos = random_config(300, kBox, 2.0, 15);
+  const std::vector<int> sp = species_of(300);
+  std::vector<double> inv = pos;
+  for (double &x : inv) x = -x;
+  const std::vector<double> a = predict(m, pos, kBox, sp), b = predict(m, inv, kBox, sp);
+  EXPECT_LT(max_rel(a, b), 1e-6);
+  // and the single transform I alone is NOT inversion invariant: the test can fail
+  symgnn_model *mi = random_model(1, t, 9);
+  EXPECT_GT(max_rel(predict(mi, pos, kBox, sp), predict(mi, inv, kBox, sp)), 1e-4);
+  symgnn_model_free(mi);
+  symgnn_model_free(m);
+}
+
+TEST(Forward, IsolatedAtomIsFinite) {
+  const double t[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+  symgnn_model *m = random_model(1, t, 10);
+  const double big[9] = {30, 0, 0, 0, 30, 0, 0, 0, 30};
+  const std::vector<double> pos = {1.0, 2.0, 3.0};
+  symgnn_error err;
+  symgnn_graph *g = nullptr;
+  const int sp = 1;
+  ASSERT_EQ(symgnn_graph_build(1, pos.data(), big, &sp, 5.0, &g, &err), SYMGNN_OK);
+  EXPECT_EQ(symgnn_graph_nedges(g), 1); // only the self-loop
+  const std::vector<double> out = predict(m, pos, big, {1});
+  EXPECT_TRUE(std::isfinite(out[0]));
+  symgnn_graph_free(g);
+  symgnn_model_free(m);
+}
+
+// The ghost-node path LAMMPS uses: sources are ghost copies whose states the
+// caller refreshes between layers; results must equal the all-local path.
+TEST(Forward, GhostNodesRefreshedBetweenLayersMatchLocalGraph) {
+  const std::vector<double> t = transforms(2, 6);
+  symgnn_model *m = random_model(2, t.data(), 11);
+  const int n = 200;
+  const std::vector<double> pos = random_config(n, kBox, 2.0, 16);
+  const std::vector<int> sp = species_of(n);
+  symgnn_error err;
+  symgnn_graph *g = nullptr;
+  ASSERT_EQ(symgnn_graph_build(n, pos.data(), kBox, sp.data(), 5.0, &g, &err), SYMGNN_OK);
+  symgnn_graph_view v = symgnn_graph_get_view(g);
+  std::vector<int> src(v.src, v.src + v.offsets[n]), species(2 * n);
+  for (int i = 0; i < 2 * n; ++i) species[i] = sp[i % n];
+  for (int t0 = 0; t0 < n; ++t0)
+    for (int64_t e = v.offsets[t0]; e < v.offsets[t0 + 1]; ++e)
+      if (src[e] != t0) src[e] += n; // every non-self edge reads a ghost copy
+  symgnn_graph_view gv = v;
+  gv.ntotal = 2 * n;
+  gv.src = src.data();
+  gv.species = species.data();
+  symgnn_eval *ev = nullptr;
+  ASSERT_EQ(symgnn_eval_create(m, &ev, &err), SYMGNN_OK);
+  std::vector<double> out(n);
+  ASSERT_EQ(symgnn_eval_begin(ev, &gv, &err), SYMGNN_OK) << err.message;
+  const int d = symgnn_eval_width(ev);
+  for (int l = 0; l < symgnn_eval_nlayers(ev); ++l) {
+    float *h = symgnn_eval_node_state(ev);
+    if (l > 0) std::copy(h, h + (size_t)n * d, h + (size_t)n * d);
+    ASSERT_EQ(symgnn_eval_layer(ev, l, &err), SYMGNN_OK);
+  }
+  ASSERT_EQ(symgnn_eval_decode(ev, out.data(), &err), SYMGNN_OK);
+  EXPECT_LT(max_rel(out, predict(m, pos, kBox, sp)), 1e-6);
+  // out-of-order calls are refused with a message
+  EXPECT_EQ(symgnn_eval_layer(ev, 2, &err), SYMGNN_ERR_ARG);
+  EXPECT_NE(std::string(err.message).find("out of order"), std::string::npos);
+  symgnn_eval_free(ev);
+  symgnn_graph_free(g);
+  symgnn_model_free(m);
+}
+
+TEST(Forward, RejectsBadGraphs) {
+  const double t[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+  symgnn_model *m = random_model(1, t, 12);
+  symgnn_eval *ev = nullptr;
+  symgnn_error err;
+  ASSERT_EQ(symgnn_eval_create(m, &ev, &err), SYMGNN_OK);
+  const int64_t off[3] = {0, 1, 1}; // node 1 has no self-loop
+  const int src[1] = {0}, sp[2] = {0, 1};
+  const double disp[3] = {0, 0, 0};
+  symgnn_graph_view v = {2, 2, sp, off, src, disp};
+  std::vector<double> out(2);
+  EXPECT_EQ(symgnn_predict(ev, &v, out.data(), &err), SYMGNN_ERR_ARG);
+  EXPECT_NE(std::string(err.message).find("no incoming edge"), std::string::npos);
+  const int bad_sp[2] = {0, 5};
+  const int64_t off2[3] = {0, 1, 2};
+  const int src2[2] = {0, 1};
+  const double disp2[6] = {0, 0, 0, 0, 0, 0};
+  symgnn_graph_view v2 = {2, 2, bad_sp, off2, src2, disp2};
+  EXPECT_EQ(symgnn_predict(ev, &v2, out.data(), &err), SYMGNN_ERR_ARG);
+  EXPECT_NE(std::string(err.message).find("species 5"), std::string::npos);
+  symgnn_eval_free(ev);
+  symgnn_model_free(m);
+}
+
+} // namespace

@@ -1,0 +1,91 @@
+// Shared helpers of the core tests: random models, random glass-like configurations.
+#ifndef SYMGNN_TEST_SUPPORT_H
+#define SYMGNN_TEST_SUPPORT_H
+
+#include "symgnn.h"
+#include "symgnn_layout.h"
+
+#include <array>
+#include <cmath>
+#include <random>
+#include <vector>
+
+namespace symgnn_test {
+
+// Random dense periodic configuration: random sequential addition with a minimum
+// distance, positions inside the cell spanned by the lattice rows.
+inline std::vector<double> random_config(int n, const double lat[9], double dmin, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  std::vector<double> pos;
+  pos.reserve(3 * n);
+  while ((int)(pos.size() / 3) < n) {
+    const double f[3] = {u(rng), u(rng), u(rng)};
+    double r[3];
+    for (int k = 0; k < 3; ++k) r[k] = f[0] * lat[k] + f[1] * lat[3 + k] + f[2] * lat[6 + k];
+    bool ok = true;
+    for (size_t j = 0; ok && j < pos.size() / 3; ++j)
+      for (int a = -1; ok && a <= 1; ++a)
+        for (int b = -1; ok && b <= 1; ++b)
+          for (int c = -1; ok && c <= 1; ++c) {
+            double d2 = 0.0;
+            for (int k = 0; k < 3; ++k) {
+              const double d = r[k] - pos[3 * j + k] - (a * lat[k] + b * lat[3 + k] + c * lat[6 + k]);
+              d2 += d * d;
+            }
+            if (d2 < dmin * dmin) ok = false;
+          }
+    if (ok) pos.insert(pos.end(), r, r + 3);
+  }
+  return pos;
+}
+
+// Random rotation (det +1) from a normalized random quaternion.
+inline std::array<double, 9> random_rotation(std::mt19937_64 &rng) {
+  std::normal_distribution<double> n(0.0, 1.0);
+  double q[4], s = 0.0;
+  for (double &v : q) {
+    v = n(rng);
+    s += v * v;
+  }
+  s = std::sqrt(s);
+  const double w = q[0] / s, x = q[1] / s, y = q[2] / s, z = q[3] / s;
+  return {1 - 2 * (y * y + z * z), 2 * (x * y - z * w),     2 * (x * z + y * w),
+          2 * (x * y + z * w),     1 - 2 * (x * x + z * z), 2 * (y * z - x * w),
+          2 * (x * z - y * w),     2 * (y * z + x * w),     1 - 2 * (x * x + y * y)};
+}
+
+// Model with random weights AND non-trivial BN running statistics, biases and
+// attention bias, so that every folded term is exercised.
+inline symgnn_model *random_model(int K, const double *transforms, uint64_t seed, int nelem = 2) {
+  const char *names[3] = {"Cu", "Zr", "Al"};
+  symgnn_arch arch;
+  symgnn_arch_default(&arch, nelem, names);
+  symgnn_model *m = nullptr;
+  symgnn_error err;
+  if (symgnn_model_create(&arch, K, transforms, seed, &m, &err) != SYMGNN_OK) return nullptr;
+  std::mt19937_64 rng(seed + 17);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  float *p = symgnn_model_params(m);
+  float *s = symgnn_model_stats(m);
+  // perturb every parameter a little (BN gamma/beta, biases, attention bias, PReLU slopes)
+  for (size_t i = 0; i < symgnn_model_nparams(m); ++i) p[i] += (float)(0.1 * u(rng));
+  // running stats: means around 0, variances in [0.5, 1.5]
+  const symgnn_layout *L = symgnn_model_layout(m);
+  std::vector<symgnn_bn_ref> bns = {L->node_bn0, L->node_bn1, L->edge_bn0, L->edge_bn1};
+  for (int l = 0; l < L->nlayers; ++l) {
+    bns.push_back(L->layer[l].bn_node);
+    bns.push_back(L->layer[l].bn_edge);
+  }
+  for (int k = 0; k < L->decoder_depth; ++k) bns.push_back(L->dec[k].bn);
+  for (const symgnn_bn_ref &b : bns)
+    for (int i = 0; i < b.width; ++i) {
+      s[b.mean + i] = (float)(0.3 * u(rng));
+      s[b.var + i] = (float)(1.0 + 0.5 * u(rng));
+    }
+  symgnn_model_set_label_norm(m, 1.6346, 0.3104);
+  return m;
+}
+
+} // namespace symgnn_test
+#endif
