@@ -124,7 +124,7 @@ TEST(Graph, BoxThinnerThanTwoCutoffsHasAllImages) {
 TEST(Graph, PairsAtExactlyTheCutoffAreExcluded) {
   const double L[9] = {20.0, 0, 0, 0, 20.0, 0, 0, 0, 20.0};
   // 1-2 at exactly 5.0 directly; 3-4 at exactly 5.0 through the boundary; 5-6 at 4.75
-  const std::vector<double> pos = {1.0, 1.0, 1.0, 6.0,  1.0, 1.0,  10.0, 0.5,  10.0,
+  const std::vector<double> pos = {1.0,  1.0,  1.0,  6.0, 1.0,  1.0,  10.0, 0.5,  10.0,
                                    10.0, 15.5, 10.0, 2.0, 10.0, 10.0, 6.75, 10.0, 10.0};
   const std::vector<Edge> got = built(pos, L, 5.0);
   EXPECT_EQ(got.size(), 6u + 2u); // six self-loops + the 4.75 pair both ways

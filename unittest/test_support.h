@@ -30,7 +30,8 @@ inline std::vector<double> random_config(int n, const double lat[9], double dmin
           for (int c = -1; ok && c <= 1; ++c) {
             double d2 = 0.0;
             for (int k = 0; k < 3; ++k) {
-              const double d = r[k] - pos[3 * j + k] - (a * lat[k] + b * lat[3 + k] + c * lat[6 + k]);
+              const double d =
+                  r[k] - pos[3 * j + k] - (a * lat[k] + b * lat[3 + k] + c * lat[6 + k]);
               d2 += d * d;
             }
             if (d2 < dmin * dmin) ok = false;

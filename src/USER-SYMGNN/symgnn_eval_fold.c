@@ -136,7 +136,8 @@ symgnn_status symgnn_eval_fold(struct symgnn_eval *ev, const symgnn_model *m, sy
   ev->label_std = m->label_std;
   int ok = (ev->node_table = malloc(ev->nelements * d * sizeof(float))) &&
            (ev->enc0_w = malloc((size_t)ev->ntransforms * 3 * d * sizeof(float))) &&
-           (ev->enc0_b = malloc(d * sizeof(float))) && (ev->enc1_w = malloc(d * d * sizeof(float))) &&
+           (ev->enc0_b = malloc(d * sizeof(float))) &&
+           (ev->enc1_w = malloc(d * d * sizeof(float))) &&
            (ev->enc1_b = malloc(d * sizeof(float))) && (ev->out_w = malloc(d * sizeof(float)));
   for (int l = 0; ok && l < ev->nlayers; ++l) {
     symgnn_eval_layer_w *w = &ev->layer[l];
@@ -153,7 +154,8 @@ symgnn_status symgnn_eval_fold(struct symgnn_eval *ev, const symgnn_model *m, sy
          (w->pe_b = malloc(d * sizeof(float)));
   }
   for (int k = 0; ok && k < ev->depth; ++k)
-    ok = (ev->dec_w[k] = malloc(d * d * sizeof(float))) && (ev->dec_b[k] = malloc(d * sizeof(float)));
+    ok = (ev->dec_w[k] = malloc(d * d * sizeof(float))) &&
+         (ev->dec_b[k] = malloc(d * sizeof(float)));
   if (!ok) return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for the eval weights");
   fold_node_encoder(ev, m);
   fold_edge_encoder(ev, m);

@@ -21,11 +21,11 @@ typedef struct {
 struct symgnn_eval {
   int width, nlayers, nelements, ntransforms, depth;
   double label_mean, label_std;
-  float *node_table;  /* [nelements][width]: node encoder output per species */
-  float *enc0_w;      /* [ntransforms][3][width]: O_k W0^T with BN folded */
-  float *enc0_b;      /* [width] */
-  float *enc1_w;      /* [width][width], BN folded */
-  float *enc1_b;      /* [width] */
+  float *node_table; /* [nelements][width]: node encoder output per species */
+  float *enc0_w;     /* [ntransforms][3][width]: O_k W0^T with BN folded */
+  float *enc0_b;     /* [width] */
+  float *enc1_w;     /* [width][width], BN folded */
+  float *enc1_b;     /* [width] */
   symgnn_eval_layer_w layer[SYMGNN_MAX_LAYERS];
   float *dec_w[SYMGNN_MAX_LAYERS]; /* [width][width], BN folded */
   float *dec_b[SYMGNN_MAX_LAYERS];
@@ -38,18 +38,19 @@ struct symgnn_eval {
   int64_t nedges;
   int next_layer;
   size_t cap_nodes, cap_edges;
-  float *h;     /* [ntotal][width] node states */
-  float *g;     /* [nedges][width] edge states */
-  float *proj;  /* [ntotal][3*hw_max] per-node projections */
-  float *msg;   /* [nlocal][hw_max] aggregated messages */
-  float *eblk;  /* [block][hw_max] edge scratch */
-  float *eblk2; /* [block][width] edge-encoder scratch */
+  float *h;      /* [ntotal][width] node states */
+  float *g;      /* [nedges][width] edge states */
+  float *proj;   /* [ntotal][3*hw_max] per-node projections */
+  float *msg;    /* [nlocal][hw_max] aggregated messages */
+  float *eblk;   /* [block][hw_max] edge scratch */
+  float *eblk2;  /* [block][width] edge-encoder scratch */
   double *logit; /* [block][heads_max] */
   double *acc;   /* [hw_max] message accumulator of one destination */
 };
 
 /* Build the folded weights from a model (called by symgnn_eval_create). */
-symgnn_status symgnn_eval_fold(struct symgnn_eval *ev, const symgnn_model *model, symgnn_error *err);
+symgnn_status symgnn_eval_fold(struct symgnn_eval *ev, const symgnn_model *model,
+                               symgnn_error *err);
 /* Release the folded weights. */
 void symgnn_eval_unfold(struct symgnn_eval *ev);
 

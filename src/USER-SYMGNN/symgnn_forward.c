@@ -60,8 +60,7 @@ static int grow(void **p, size_t n, size_t size) {
 /* Check a graph view from any producer (builder, LAMMPS) before using it. */
 static symgnn_status check_graph(const symgnn_eval *ev, const symgnn_graph_view *g, int *maxdeg,
                                  symgnn_error *err) {
-  if (!g || g->nlocal < 0 || g->ntotal < g->nlocal || !g->offsets ||
-      (g->ntotal > 0 && !g->species))
+  if (!g || g->nlocal < 0 || g->ntotal < g->nlocal || !g->offsets || (g->ntotal > 0 && !g->species))
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "invalid graph (nlocal %d, ntotal %d)",
                             g ? g->nlocal : -1, g ? g->ntotal : -1);
   if (g->offsets[0] != 0)
@@ -87,8 +86,8 @@ static symgnn_status check_graph(const symgnn_eval *ev, const symgnn_graph_view 
                               (long long)e, g->src[e], g->ntotal - 1);
     for (int k = 0; k < 3; ++k)
       if (!isfinite(g->disp[3 * e + k]))
-        return symgnn_set_error(err, SYMGNN_ERR_NONFINITE, "edge %lld has a non-finite displacement",
-                                (long long)e);
+        return symgnn_set_error(err, SYMGNN_ERR_NONFINITE,
+                                "edge %lld has a non-finite displacement", (long long)e);
   }
   return SYMGNN_OK;
 }
@@ -105,7 +104,8 @@ static symgnn_status reserve(symgnn_eval *ev, const symgnn_graph_view *g, int ma
   const size_t ne = (size_t)ev->nedges;
   const size_t blk = (size_t)(maxdeg > ev->block_edges ? maxdeg : ev->block_edges);
   const size_t nproj = nt * 3 * (size_t)hwmax > 2 * nl * d ? nt * 3 * (size_t)hwmax : 2 * nl * d;
-  if (!grow((void **)&ev->h, nt * d, sizeof(float)) || !grow((void **)&ev->g, ne * d, sizeof(float)) ||
+  if (!grow((void **)&ev->h, nt * d, sizeof(float)) ||
+      !grow((void **)&ev->g, ne * d, sizeof(float)) ||
       !grow((void **)&ev->proj, nproj, sizeof(float)) ||
       !grow((void **)&ev->msg, nl * (size_t)hwmax, sizeof(float)) ||
       !grow((void **)&ev->eblk, blk * (size_t)hwmax, sizeof(float)) ||
@@ -153,7 +153,8 @@ static void encode_edges(symgnn_eval *ev, int64_t e0, int64_t e1) {
   }
 }
 
-symgnn_status symgnn_eval_begin(symgnn_eval *ev, const symgnn_graph_view *graph, symgnn_error *err) {
+symgnn_status symgnn_eval_begin(symgnn_eval *ev, const symgnn_graph_view *graph,
+                                symgnn_error *err) {
   int maxdeg = 0;
   symgnn_status st = check_graph(ev, graph, &maxdeg, err);
   if (st != SYMGNN_OK) return st;
@@ -301,7 +302,8 @@ symgnn_status symgnn_predict(symgnn_eval *ev, const symgnn_graph_view *graph, do
   if (graph && graph->ntotal != graph->nlocal)
     return symgnn_set_error(err, SYMGNN_ERR_ARG,
                             "symgnn_predict needs a graph without ghosts (nlocal %d, ntotal %d); "
-                            "use the layer-by-layer calls", graph->nlocal, graph->ntotal);
+                            "use the layer-by-layer calls",
+                            graph->nlocal, graph->ntotal);
   symgnn_status st = symgnn_eval_begin(ev, graph, err);
   for (int l = 0; st == SYMGNN_OK && l < ev->nlayers; ++l) st = symgnn_eval_layer(ev, l, err);
   if (st == SYMGNN_OK) st = symgnn_eval_decode(ev, out, err);

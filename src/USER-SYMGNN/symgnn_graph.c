@@ -145,20 +145,21 @@ static symgnn_status check_input(int n, const double *pos, const double L[9], co
   if (!(rc > 0.0) || !isfinite(rc))
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "cutoff %g is not a positive number", rc);
   for (int k = 0; k < 9; ++k)
-    if (!isfinite(L[k])) return symgnn_set_error(err, SYMGNN_ERR_GRAPH, "lattice has a non-finite entry");
+    if (!isfinite(L[k]))
+      return symgnn_set_error(err, SYMGNN_ERR_GRAPH, "lattice has a non-finite entry");
   *det = invert3(L, inv);
   double scale = 0.0;
   for (int a = 0; a < 3; ++a)
     scale = fmax(scale, sqrt(L[3 * a] * L[3 * a] + L[3 * a + 1] * L[3 * a + 1] +
                              L[3 * a + 2] * L[3 * a + 2]));
   if (!(fabs(*det) > 1e-9 * scale * scale * scale))
-    return symgnn_set_error(err, SYMGNN_ERR_GRAPH,
-                            "lattice vectors are degenerate (volume %g A^3)", *det);
+    return symgnn_set_error(err, SYMGNN_ERR_GRAPH, "lattice vectors are degenerate (volume %g A^3)",
+                            *det);
   for (int i = 0; i < n; ++i) {
     for (int k = 0; k < 3; ++k)
       if (!isfinite(pos[3 * i + k]) || fabs(pos[3 * i + k]) > 1e7)
-        return symgnn_set_error(err, SYMGNN_ERR_GRAPH, "atom %d has a non-finite or huge coordinate",
-                                i + 1);
+        return symgnn_set_error(err, SYMGNN_ERR_GRAPH,
+                                "atom %d has a non-finite or huge coordinate", i + 1);
     if (species[i] < 0)
       return symgnn_set_error(err, SYMGNN_ERR_ARG, "atom %d has invalid species index %d", i + 1,
                               species[i]);
