@@ -246,7 +246,11 @@ TEST_F(XyzTest, MissingFile) {
   EXPECT_HAS(msg, "cannot open");
 }
 
-TEST_F(XyzTest, EmptyFile) { EXPECT_HAS(reject(""), "is empty"); }
+TEST_F(XyzTest, EmptyFile) { EXPECT_HAS(reject(""), "file is empty"); }
+
+TEST_F(XyzTest, MessagesStartWithTheFileName) {
+  EXPECT_EQ(reject("x\n").rfind(path("bad.extxyz") + ": line 1: ", 0), 0u);
+}
 
 TEST_F(XyzTest, GarbledAtomCount) {
   const std::string m = reject("3 atoms\n" + std::string(kHeader) + "\n");

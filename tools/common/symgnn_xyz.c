@@ -142,10 +142,10 @@ static int parse_count(const char *line, int *natoms, char *msg, size_t msglen) 
 }
 
 /* Read lines 1 and 2 and every atom line into x. */
-static int read_frame(symgnn_xyz *x, line_reader *r, const char *path, const char *label_col,
-                      char *msg, size_t msglen) {
+static int read_frame(symgnn_xyz *x, line_reader *r, const char *label_col, char *msg,
+                      size_t msglen) {
   const char *line = next_line(r);
-  if (!line) return symgnn_xyz_fail(msg, msglen, "'%s' is empty (line 1: atom count)", path);
+  if (!line) return symgnn_xyz_fail(msg, msglen, "file is empty (line 1: atom count)");
   if (parse_count(line, &x->natoms, msg, msglen)) return -1;
   if (!(line = next_line(r)))
     return symgnn_xyz_fail(msg, msglen, "line 2: file ends before the header line");
@@ -167,23 +167,31 @@ static int read_frame(symgnn_xyz *x, line_reader *r, const char *path, const cha
   return 0;
 }
 
+/* Every read error starts with the file name: tools read several files. */
+static void prefix_path(char *msg, size_t msglen, const char *path) {
+  if (!msg || msglen == 0) return;
+  char *copy = strdup(msg);
+  if (copy) snprintf(msg, msglen, "%s: %s", path, copy);
+  free(copy);
+}
+
 int symgnn_xyz_read(const char *path, const char *label_col, symgnn_xyz **out, char *msg,
                     size_t msglen) {
   *out = NULL;
   line_reader r = {fopen(path, "r"), NULL, 0, 0};
-  if (!r.f) return symgnn_xyz_fail(msg, msglen, "cannot open '%s': %s", path, strerror(errno));
+  if (!r.f) return symgnn_xyz_fail(msg, msglen, "%s: cannot open: %s", path, strerror(errno));
   symgnn_xyz *x = calloc(1, sizeof *x);
   int rc = x ? 0 : symgnn_xyz_fail(msg, msglen, "out of memory");
   if (x) {
     x->col_label = -1;
-    rc = read_frame(x, &r, path, label_col, msg, msglen);
+    rc = read_frame(x, &r, label_col, msg, msglen);
   }
-  if (!rc && ferror(r.f))
-    rc = symgnn_xyz_fail(msg, msglen, "error reading '%s': %s", path, strerror(errno));
+  if (!rc && ferror(r.f)) rc = symgnn_xyz_fail(msg, msglen, "read error: %s", strerror(errno));
   free(r.buf);
   fclose(r.f);
   if (rc) {
     symgnn_xyz_free(x);
+    prefix_path(msg, msglen, path);
     return -1;
   }
   *out = x;

@@ -9,8 +9,9 @@
  * replaced, keeping every other header key and atom column as it was.
  *
  * Functions returning int give 0 on success and -1 on failure; on failure a
- * specific message (with the line number where there is one) is written to
- * msg[msglen] when msg is not NULL.
+ * specific message is written to msg[msglen] when msg is not NULL. Messages of
+ * the reader start with the file name and give the line number where there is
+ * one ("in.extxyz: line 7 (atom 5): coordinate 'x' is not a number").
  */
 #ifndef SYMGNN_XYZ_H
 #define SYMGNN_XYZ_H

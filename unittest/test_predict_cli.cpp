@@ -1,0 +1,305 @@
+// symgnn-predict run as a user would: exit codes, the key: value summary on
+// stdout, errors on stderr, and the written eb_pred column checked against the
+// library's own prediction for the same configuration.
+#include "symgnn.h"
+#include "symgnn_metrics.h"
+#include "symgnn_xyz.h"
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#ifndef SYMGNN_PREDICT_EXE
+#error "SYMGNN_PREDICT_EXE must name the symgnn-predict executable"
+#endif
+#ifndef SYMGNN_DATA_DIR
+#define SYMGNN_DATA_DIR ""
+#endif
+
+namespace {
+
+struct ToolRun {
+  int status = -1; // exit status, or -1 when the tool did not exit normally
+  std::string out, err;
+  std::map<std::string, std::string> keys; // parsed "key: value" lines of stdout
+};
+
+std::string slurp(const std::string &p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class PredictCli : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::string tmpl = ::testing::TempDir() + "symgnn_predict_XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    ASSERT_NE(mkdtemp(buf.data()), nullptr);
+    dir_ = buf.data();
+  }
+  void TearDown() override {
+    symgnn_model_free(model_);
+    std::system(("rm -rf '" + dir_ + "'").c_str());
+  }
+  std::string path(const std::string &name) const { return dir_ + "/" + name; }
+
+  // Run the tool with shell-quoted arguments, capturing stdout and stderr.
+  ToolRun invoke(const std::vector<std::string> &args) const {
+    std::string cmd = "'" SYMGNN_PREDICT_EXE "'";
+    for (const std::string &a : args) cmd += " '" + a + "'";
+    cmd += " >'" + path("stdout") + "' 2>'" + path("stderr") + "' </dev/null";
+    ToolRun r;
+    const int ws = std::system(cmd.c_str());
+    if (ws != -1 && WIFEXITED(ws)) r.status = WEXITSTATUS(ws);
+    r.out = slurp(path("stdout"));
+    r.err = slurp(path("stderr"));
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      const size_t c = line.find(": ");
+      if (c != std::string::npos) r.keys[line.substr(0, c)] = line.substr(c + 2);
+    }
+    return r;
+  }
+
+  // Random Cu/Zr model with three transforms and a label normalization.
+  std::string write_model() {
+    const char *names[2] = {"Cu", "Zr"};
+    symgnn_arch arch;
+    symgnn_arch_default(&arch, 2, names);
+    const double t[27] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 0,  -1, 0,
+                          0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 0, -1, 0};
+    symgnn_error err;
+    EXPECT_EQ(symgnn_model_create(&arch, 3, t, 11, &model_, &err), SYMGNN_OK) << err.message;
+    symgnn_model_set_label_norm(model_, 1.6, 0.3);
+    const std::string p = path("model.symgnn");
+    EXPECT_EQ(symgnn_model_write(model_, p.c_str(), &err), SYMGNN_OK) << err.message;
+    return p;
+  }
+
+  // n random atoms at least dmin apart (periodic images included) in a cubic
+  // box of side L, 64 % Cu, with a random eb column.
+  std::string write_config(const std::string &name, int n, double L, double dmin,
+                           const char *other = "Zr") const {
+    std::mt19937_64 rng(5);
+    std::uniform_real_distribution<double> u(0.0, L);
+    std::vector<double> pos;
+    while ((int)pos.size() < 3 * n) {
+      const double r[3] = {u(rng), u(rng), u(rng)};
+      bool ok = true;
+      for (size_t j = 0; ok && j < pos.size(); j += 3) {
+        double d2 = 0.0;
+        for (int k = 0; k < 3; ++k) {
+          double d = r[k] - pos[j + k];
+          d -= L * std::round(d / L);
+          d2 += d * d;
+        }
+        ok = d2 >= dmin * dmin;
+      }
+      if (ok) pos.insert(pos.end(), r, r + 3);
+    }
+    std::ostringstream s;
+    s.precision(10);
+    s << n << "\nLattice=\"" << L << " 0 0 0 " << L << " 0 0 0 " << L
+      << "\" Properties=species:S:1:pos:R:3:eb:R:1 pbc=\"T T T\" comment=\"made by the test\"\n";
+    std::normal_distribution<double> eb(1.6, 0.3);
+    for (int i = 0; i < n; ++i)
+      s << (i % 25 < 16 ? "Cu" : other) << " " << pos[3 * i] << " " << pos[3 * i + 1] << " "
+        << pos[3 * i + 2] << " " << eb(rng) << "\n";
+    std::ofstream(path(name)) << s.str();
+    return path(name);
+  }
+
+  // In-process prediction of the library for a configuration file.
+  std::vector<double> library_prediction(const std::string &xyz_path) const {
+    symgnn_xyz *x = nullptr;
+    char msg[512] = "";
+    EXPECT_EQ(symgnn_xyz_read(xyz_path.c_str(), nullptr, &x, msg, sizeof msg), 0) << msg;
+    const int n = symgnn_xyz_natoms(x);
+    std::vector<int> species(n);
+    EXPECT_EQ(symgnn_xyz_species_indices(x, model_, species.data(), msg, sizeof msg), 0) << msg;
+    symgnn_graph *g = nullptr;
+    symgnn_eval *ev = nullptr;
+    symgnn_error err;
+    std::vector<double> eb(n, NAN);
+    EXPECT_EQ(symgnn_graph_build(n, symgnn_xyz_positions(x), symgnn_xyz_lattice(x), species.data(),
+                                 symgnn_model_arch(model_)->cutoff, &g, &err),
+              SYMGNN_OK)
+        << err.message;
+    EXPECT_EQ(symgnn_eval_create(model_, &ev, &err), SYMGNN_OK) << err.message;
+    const symgnn_graph_view v = symgnn_graph_get_view(g);
+    EXPECT_EQ(symgnn_predict(ev, &v, eb.data(), &err), SYMGNN_OK) << err.message;
+    symgnn_eval_free(ev);
+    symgnn_graph_free(g);
+    symgnn_xyz_free(x);
+    return eb;
+  }
+
+  std::string dir_;
+  symgnn_model *model_ = nullptr;
+};
+
+TEST_F(PredictCli, PredictsSmallConfigurationAndWritesEbPred) {
+  const std::string model = write_model();
+  const std::string in = write_config("in.extxyz", 100, 12.0, 2.0);
+  const std::string out = path("out.extxyz");
+  const ToolRun r = invoke({model, in, "-o", out});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(r.keys.at("model"), model);
+  EXPECT_EQ(r.keys.at("input"), in);
+  EXPECT_EQ(r.keys.at("elements"), "Cu Zr");
+  EXPECT_EQ(r.keys.at("atoms"), "100");
+  EXPECT_EQ(r.keys.at("label"), "eb");
+  EXPECT_EQ(r.keys.at("output"), out);
+  EXPECT_GT(std::stoll(r.keys.at("edges")), 100); // self-loops plus neighbours
+  EXPECT_GE(std::stod(r.keys.at("forward_seconds")), 0.0);
+
+  // Every atom got a finite eb_pred equal to the library's prediction.
+  symgnn_xyz *x = nullptr;
+  char msg[512] = "";
+  ASSERT_EQ(symgnn_xyz_read(out.c_str(), "eb_pred", &x, msg, sizeof msg), 0) << msg;
+  ASSERT_EQ(symgnn_xyz_natoms(x), 100);
+  ASSERT_TRUE(symgnn_xyz_has_label(x));
+  const std::vector<double> expect = library_prediction(in);
+  std::vector<double> pred(symgnn_xyz_labels(x), symgnn_xyz_labels(x) + 100);
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(std::isfinite(pred[i])) << i;
+    EXPECT_NEAR(pred[i], expect[i], 1e-7 * (1.0 + std::fabs(expect[i]))) << i;
+  }
+  symgnn_xyz_free(x);
+  EXPECT_EQ(slurp(out).find("eb_pred"), slurp(out).rfind("eb_pred")) << "eb_pred appears twice";
+
+  // The printed statistics and metrics describe these predictions and labels.
+  ASSERT_EQ(symgnn_xyz_read(in.c_str(), "eb", &x, msg, sizeof msg), 0) << msg;
+  const symgnn_metrics m = symgnn_metrics_compute(expect.data(), symgnn_xyz_labels(x), 100);
+  symgnn_xyz_free(x);
+  const symgnn_summary s = symgnn_summary_compute(expect.data(), 100);
+  EXPECT_NEAR(std::stod(r.keys.at("eb_mean")), s.mean, 2e-6);
+  EXPECT_NEAR(std::stod(r.keys.at("eb_min")), s.min, 2e-6);
+  EXPECT_NEAR(std::stod(r.keys.at("eb_max")), s.max, 2e-6);
+  EXPECT_NEAR(std::stod(r.keys.at("eb_std")), s.std, 2e-6);
+  EXPECT_NEAR(std::stod(r.keys.at("pearson")), m.pearson, 2e-6);
+  EXPECT_NEAR(std::stod(r.keys.at("mae")), m.mae, 2e-6);
+  EXPECT_NEAR(std::stod(r.keys.at("rmse")), m.rmse, 2e-6);
+  EXPECT_NEAR(std::stod(r.keys.at("r2")), m.r2, 2e-6);
+
+  // Predicting on the output again replaces eb_pred instead of adding a column.
+  const std::string again = path("again.extxyz");
+  const ToolRun r2 = invoke({model, out, "-o", again});
+  ASSERT_EQ(r2.status, 0) << r2.err;
+  const std::string text = slurp(again);
+  EXPECT_EQ(text.find("eb_pred"), text.rfind("eb_pred"));
+  EXPECT_NE(text.find("Properties=species:S:1:pos:R:3:eb:R:1:eb_pred:R:1 "), std::string::npos);
+}
+
+TEST_F(PredictCli, NoLabelNoMetricsAndNoOutputFile) {
+  const std::string model = write_model();
+  const std::string in = write_config("in.extxyz", 40, 10.0, 2.0);
+  // A label name the file lacks, given by default only: no metrics, no error.
+  std::string text = slurp(in);
+  text.replace(text.find(":eb:R:1"), 7, ":barrier:R:1");
+  std::ofstream(in) << text;
+  const ToolRun r = invoke({model, in});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.keys.count("pearson"), 0u);
+  EXPECT_EQ(r.keys.count("output"), 0u);
+  EXPECT_EQ(r.keys.at("atoms"), "40");
+  // The same column chosen with --label gives metrics.
+  const ToolRun r2 = invoke({model, in, "--label", "barrier"});
+  ASSERT_EQ(r2.status, 0) << r2.err;
+  EXPECT_EQ(r2.keys.at("label"), "barrier");
+  EXPECT_TRUE(std::isfinite(std::stod(r2.keys.at("pearson"))));
+}
+
+TEST_F(PredictCli, ExplicitLabelMustExist) {
+  const std::string model = write_model();
+  const std::string in = write_config("in.extxyz", 30, 10.0, 2.0);
+  const ToolRun r = invoke({model, in, "--label", "dE"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("symgnn-predict: error: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no label column 'dE'"), std::string::npos) << r.err;
+}
+
+TEST_F(PredictCli, BadModelPathExitsOne) {
+  const std::string in = write_config("in.extxyz", 30, 10.0, 2.0);
+  const std::string missing = path("no-such-model.symgnn");
+  const ToolRun r = invoke({missing, in, "-o", path("out.extxyz")});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err.rfind("symgnn-predict: error: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find(missing), std::string::npos) << r.err;
+  EXPECT_FALSE(std::ifstream(path("out.extxyz")).good());
+  // A file that is not a model is an error too.
+  const ToolRun r2 = invoke({in, in});
+  EXPECT_EQ(r2.status, 1);
+  EXPECT_NE(r2.err.find("cannot read model"), std::string::npos) << r2.err;
+}
+
+TEST_F(PredictCli, UnknownSpeciesExitsOneNamingIt) {
+  const std::string model = write_model();
+  const std::string in = write_config("in.extxyz", 30, 10.0, 2.0, "Al");
+  const ToolRun r = invoke({model, in});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("unknown species 'Al'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Cu Zr"), std::string::npos) << r.err;
+}
+
+TEST_F(PredictCli, BadInputFileExitsOneWithLine) {
+  const std::string model = write_model();
+  const std::string in = write_config("in.extxyz", 30, 10.0, 2.0);
+  std::string text = slurp(in);
+  text.replace(text.find("pbc=\"T T T\""), 11, "pbc=\"T F T\"");
+  std::ofstream(in) << text;
+  const ToolRun r = invoke({model, in});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("line 2: pbc=\"T F T\": non-periodic input is not supported"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(PredictCli, UsageErrorsExitTwo) {
+  EXPECT_EQ(invoke({}).status, 2);
+  EXPECT_EQ(invoke({"model-only"}).status, 2);
+  const ToolRun r = invoke({"a", "b", "--frobnicate"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unknown option --frobnicate"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("usage: symgnn-predict"), std::string::npos);
+  EXPECT_EQ(invoke({"a", "b", "-o"}).status, 2);
+  EXPECT_EQ(invoke({"a", "b", "c"}).status, 2);
+  const ToolRun h = invoke({"--help"});
+  EXPECT_EQ(h.status, 0);
+  EXPECT_NE(h.out.find("usage: symgnn-predict"), std::string::npos);
+}
+
+TEST_F(PredictCli, TrainSampleHas8000Atoms) {
+  const std::string data = std::string(SYMGNN_DATA_DIR) + "/train6.extxyz";
+  if (!std::ifstream(data).good())
+    GTEST_SKIP() << "data sample " << data << " is absent (set SYMGNN_DATA_DIR to the cuzr-eb "
+                 << "directory)";
+  const std::string model = write_model();
+  const std::string out = path("train6_pred.extxyz");
+  const ToolRun r = invoke({model, data, "-o", out});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.keys.at("atoms"), "8000");
+  EXPECT_TRUE(std::isfinite(std::stod(r.keys.at("eb_mean"))));
+  EXPECT_TRUE(std::isfinite(std::stod(r.keys.at("pearson"))));
+  symgnn_xyz *x = nullptr;
+  char msg[512] = "";
+  ASSERT_EQ(symgnn_xyz_read(out.c_str(), "eb_pred", &x, msg, sizeof msg), 0) << msg;
+  ASSERT_EQ(symgnn_xyz_natoms(x), 8000);
+  for (int i = 0; i < 8000; ++i) ASSERT_TRUE(std::isfinite(symgnn_xyz_labels(x)[i])) << i;
+  symgnn_xyz_free(x);
+}
+
+} // namespace
