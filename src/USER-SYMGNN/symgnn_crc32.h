@@ -7,7 +7,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Continue a CRC-32 over n more bytes; start with crc = 0 (like zlib's crc32()). */
 uint32_t symgnn_crc32(uint32_t crc, const void *data, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

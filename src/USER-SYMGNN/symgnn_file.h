@@ -4,6 +4,10 @@
 
 #include "symgnn_layout.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Read a whole file into a new malloc'ed buffer (*data, *size; free with free()).
  * Fails with SYMGNN_ERR_IO naming the path and the system error. */
 symgnn_status symgnn_file_read_all(const char *path, unsigned char **data, size_t *size,
@@ -15,5 +19,9 @@ symgnn_status symgnn_file_read_all(const char *path, unsigned char **data, size_
  * system error. */
 symgnn_status symgnn_file_write_atomic(const char *path, const void *data, size_t size,
                                        symgnn_error *err);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -260,9 +260,9 @@ static symgnn_status get_floats(reader *r, const char *field, uint64_t n, size_t
   const size_t left = r->size - r->pos;
   if (n > left / 4)
     return symgnn_set_error(r->err, SYMGNN_ERR_TRUNC,
-                            "file truncated: %s (%" PRIu64 " float32) at offset %zu need %" PRIu64
-                            " bytes but only %zu remain (file size %zu)",
-                            field, n, r->pos, n, left, r->size);
+                            "file truncated: %s at offset %zu need %" PRIu64
+                            " float32 values but only %zu remain (file size %zu)",
+                            field, r->pos, n, left / 4, r->size);
   *at = r->pos;
   r->pos += (size_t)n * 4;
   return SYMGNN_OK;

@@ -6,6 +6,10 @@
 
 #include "symgnn_layout.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* Upper bounds on the list lengths for SYMGNN_MAX_LAYERS layers and decoder blocks. */
 #define SYMGNN_MAX_PARAM_TENSORS (15 + 14 * SYMGNN_MAX_LAYERS + 5 * SYMGNN_MAX_LAYERS + 2)
 #define SYMGNN_MAX_STAT_TENSORS (2 * (4 + 3 * SYMGNN_MAX_LAYERS))
@@ -25,5 +29,9 @@ int symgnn_stat_tensors(const symgnn_layout *lay, symgnn_tensor out[SYMGNN_MAX_S
 size_t symgnn_tensor_size(const symgnn_tensor *t);
 /* Write "name[i][j]" for flat element `index` of the listed arrays into buf. */
 void symgnn_tensor_locate(const symgnn_tensor *list, int n, size_t index, char *buf, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
