@@ -399,6 +399,35 @@ TEST(ModelLayout, DefaultArchitectureHasThePapersParameterCount) {
   EXPECT_EQ(lay.nstats, 2 * bn_widths);
 }
 
+// The closed-form sizes printed in doc/model-format.md, sections 3 and 4.
+TEST(ModelLayout, DocumentedSizeFormulasMatchTheLayout) {
+  struct Case {
+    int n, d, D;
+    std::vector<int> heads;
+  };
+  const Case cases[] = {
+      {2, 32, 4, {8, 4, 2, 1}}, {3, 8, 2, {3, 2}}, {1, 5, 0, {1}}, {16, 12, 16, {2, 3, 4}}};
+  for (const Case &c : cases) {
+    symgnn_arch a;
+    symgnn_arch_default(&a, c.n, nullptr);
+    a.width = c.d;
+    a.decoder_depth = c.D;
+    a.nlayers = static_cast<int>(c.heads.size());
+    for (int l = 0; l < a.nlayers; ++l) a.heads[l] = c.heads[l];
+    symgnn_layout lay;
+    ASSERT_EQ(symgnn_layout_build(&a, &lay, nullptr), SYMGNN_OK);
+    const size_t n = c.n, d = c.d, D = c.D;
+    size_t np = n * d + 2 * d * d + 14 * d + D * (d * d + 3 * d + 1) + d + 1, sum_m = 0;
+    for (size_t l = 0; l < c.heads.size(); ++l) {
+      const size_t h = c.heads[l], m = (l + 1 < c.heads.size()) ? d * h : d;
+      np += 4 * d * d * h + 2 * d * h + 4 * m + 2 * d * m + 2 * d;
+      sum_m += m;
+    }
+    EXPECT_EQ(lay.nparams, np);
+    EXPECT_EQ(lay.nstats, 2 * (4 * d + 2 * sum_m + D * d));
+  }
+}
+
 // The documented tensor order must tile the flat arrays without gaps.
 void expect_tiling(const symgnn_tensor *t, int n, size_t total) {
   ASSERT_GT(n, 0);
