@@ -183,21 +183,25 @@ static void attend_block(symgnn_eval *ev, const symgnn_eval_layer_w *w, int t0, 
   const int64_t *off = ev->graph.offsets;
   const int64_t e0 = off[t0];
   const float *proj = ev->proj;
+  const float *attn = w->attn;
   const size_t ps = 3 * (size_t)hw;
   double *acc = ev->acc;
   for (int t = t0; t < t1; ++t) {
-    const float *bt = proj + (size_t)t * ps + 2 * hw;
+    const float *bt = proj + (size_t)t * ps + 2 * hw; /* b_t with the EGAT bias already added */
     for (int64_t e = off[t]; e < off[t + 1]; ++e) {
       float *f = ev->eblk + (size_t)(e - e0) * hw;
       const float *as = proj + (size_t)ev->graph.src[e] * ps;
       double *lg = ev->logit + (size_t)(e - e0) * H;
       for (int h = 0; h < H; ++h) {
         float dot = 0.0f;
-        for (int k = h * d; k < (h + 1) * d; ++k) {
-          float u = f[k] + as[k] + bt[k] + w->bias[k];
-          u = u > 0.0f ? u : LEAKY_SLOPE * u;
-          f[k] = u;
-          dot += u * w->attn[k];
+        float *fh = f + h * d;
+        const float *ah = as + h * d, *bh = bt + h * d, *wh = attn + h * d;
+#pragma omp simd reduction(+ : dot)
+        for (int k = 0; k < d; ++k) {
+          const float u = fh[k] + ah[k] + bh[k];
+          const float v = u > 0.0f ? u : LEAKY_SLOPE * u;
+          fh[k] = v;
+          dot += v * wh[k];
         }
         lg[h] = dot;
       }
@@ -216,8 +220,13 @@ static void attend_block(symgnn_eval *ev, const symgnn_eval_layer_w *w, int t0, 
     for (int64_t e = off[t]; e < off[t + 1]; ++e) {
       const float *zs = proj + (size_t)ev->graph.src[e] * ps + hw;
       const double *a = ev->logit + (size_t)(e - e0) * H;
-      for (int h = 0; h < H; ++h)
-        for (int k = h * d; k < (h + 1) * d; ++k) acc[k] += a[h] * zs[k];
+      for (int h = 0; h < H; ++h) {
+        const double ah = a[h];
+        double *acch = acc + h * d;
+        const float *zh = zs + h * d;
+#pragma omp simd
+        for (int k = 0; k < d; ++k) acch[k] += ah * zh[k];
+      }
     }
     float *m = ev->msg + (size_t)t * hw;
     for (int k = 0; k < hw; ++k) m[k] = (float)acc[k];
@@ -233,6 +242,10 @@ symgnn_status symgnn_eval_layer(symgnn_eval *ev, int layer, symgnn_error *err) {
   if (ev->graph.ntotal > 0)
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ev->graph.ntotal, 3 * hw, d, 1.0f, ev->h,
                 d, w->w_node, d, 0.0f, ev->proj, 3 * hw);
+  for (int t = 0; t < nl; ++t) { /* the EGAT bias joins the destination term once per node */
+    float *bt = ev->proj + (size_t)t * 3 * hw + 2 * hw;
+    for (int k = 0; k < hw; ++k) bt[k] += w->bias[k];
+  }
   for (int t0 = 0; t0 < nl;) {
     const int t1 = block_end(ev, t0);
     const int64_t e0 = ev->graph.offsets[t0];
