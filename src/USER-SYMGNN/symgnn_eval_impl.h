@@ -38,14 +38,18 @@ struct symgnn_eval {
   int64_t nedges;
   int next_layer;
   size_t cap_nodes, cap_edges;
-  float *h;      /* [ntotal][width] node states */
-  float *g;      /* [nedges][width] edge states */
-  float *proj;   /* [ntotal][3*hw_max] per-node projections */
-  float *msg;    /* [nlocal][hw_max] aggregated messages */
-  float *eblk;   /* [block][hw_max] edge scratch */
-  float *eblk2;  /* [block][width] edge-encoder scratch */
-  double *logit; /* [block][heads_max] */
-  double *acc;   /* [hw_max] message accumulator of one destination */
+  float *h;     /* [ntotal][width] node states */
+  float *g;     /* [nedges][width] edge states */
+  float *proj;  /* [ntotal][3*hw_max] per-node projections */
+  float *msg;   /* [nlocal][hw_max] aggregated messages */
+  int nblocks;  /* blocks of whole destinations, processed in parallel */
+  int *blocks;  /* nblocks + 1 destination boundaries */
+  int nthreads; /* OpenMP threads; each owns one slice of the scratch below */
+  size_t s_eblk, s_eblk2, s_logit, s_acc; /* per-thread slice sizes */
+  float *eblk;                            /* per thread [block][hw_max] edge scratch */
+  float *eblk2;                           /* per thread [block][width] edge-encoder scratch */
+  double *logit; /* per thread [block][heads_max] attention logits/weights */
+  double *acc;   /* per thread [hw_max] message accumulator of one destination */
 };
 
 /* Build the folded weights from a model (called by symgnn_eval_create). */

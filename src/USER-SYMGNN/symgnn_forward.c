@@ -9,6 +9,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #define LEAKY_SLOPE 0.01f
 
@@ -38,6 +41,7 @@ void symgnn_eval_free(symgnn_eval *ev) {
   free(ev->eblk2);
   free(ev->logit);
   free(ev->acc);
+  free(ev->blocks);
   free(ev);
 }
 
@@ -92,7 +96,25 @@ static symgnn_status check_graph(const symgnn_eval *ev, const symgnn_graph_view 
   return SYMGNN_OK;
 }
 
-/* Size the scratch buffers for a graph; blocks always hold whole destinations. */
+/* Split the local destinations into blocks of whole destinations whose edges
+ * fit in block_edges (at least one destination per block). */
+static int make_blocks(symgnn_eval *ev) {
+  const int64_t *off = ev->graph.offsets;
+  const int nl = ev->graph.nlocal;
+  int n = 0;
+  if (!grow((void **)&ev->blocks, (size_t)nl + 1, sizeof(int))) return 0;
+  for (int t0 = 0; t0 < nl;) {
+    int t1 = t0 + 1;
+    while (t1 < nl && off[t1 + 1] - off[t0] <= ev->block_edges) ++t1;
+    ev->blocks[n++] = t0;
+    t0 = t1;
+  }
+  ev->blocks[n] = nl;
+  ev->nblocks = n;
+  return 1;
+}
+
+/* Size the node/edge state and the per-thread scratch for a graph. */
 static symgnn_status reserve(symgnn_eval *ev, const symgnn_graph_view *g, int maxdeg,
                              symgnn_error *err) {
   int hwmax = ev->width, hmax = 1;
@@ -100,35 +122,67 @@ static symgnn_status reserve(symgnn_eval *ev, const symgnn_graph_view *g, int ma
     if (ev->layer[l].hw > hwmax) hwmax = ev->layer[l].hw;
     if (ev->layer[l].heads > hmax) hmax = ev->layer[l].heads;
   }
+#ifdef _OPENMP
+  ev->nthreads = omp_get_max_threads();
+#else
+  ev->nthreads = 1;
+#endif
   const size_t d = (size_t)ev->width, nt = (size_t)g->ntotal, nl = (size_t)g->nlocal;
-  const size_t ne = (size_t)ev->nedges;
+  const size_t ne = (size_t)ev->nedges, nth = (size_t)ev->nthreads;
   const size_t blk = (size_t)(maxdeg > ev->block_edges ? maxdeg : ev->block_edges);
   const size_t nproj = nt * 3 * (size_t)hwmax > 2 * nl * d ? nt * 3 * (size_t)hwmax : 2 * nl * d;
+  ev->s_eblk = blk * (size_t)hwmax;
+  ev->s_eblk2 = blk * d;
+  ev->s_logit = blk * (size_t)hmax;
+  ev->s_acc = (size_t)hwmax;
   if (!grow((void **)&ev->h, nt * d, sizeof(float)) ||
       !grow((void **)&ev->g, ne * d, sizeof(float)) ||
       !grow((void **)&ev->proj, nproj, sizeof(float)) ||
       !grow((void **)&ev->msg, nl * (size_t)hwmax, sizeof(float)) ||
-      !grow((void **)&ev->eblk, blk * (size_t)hwmax, sizeof(float)) ||
-      !grow((void **)&ev->eblk2, blk * d, sizeof(float)) ||
-      !grow((void **)&ev->logit, blk * (size_t)hmax, sizeof(double)) ||
-      !grow((void **)&ev->acc, (size_t)hwmax, sizeof(double)))
+      !grow((void **)&ev->eblk, nth * ev->s_eblk, sizeof(float)) ||
+      !grow((void **)&ev->eblk2, nth * ev->s_eblk2, sizeof(float)) ||
+      !grow((void **)&ev->logit, nth * ev->s_logit, sizeof(double)) ||
+      !grow((void **)&ev->acc, nth * ev->s_acc, sizeof(double)) || !make_blocks(ev))
     return symgnn_set_error(err, SYMGNN_ERR_NOMEM,
                             "out of memory for the forward pass (%d nodes, %lld edges)", g->ntotal,
                             (long long)ev->nedges);
   return SYMGNN_OK;
 }
 
-/* Last destination (exclusive) of the block starting at t0: whole destinations
- * whose edges fit in block_edges, at least one. */
-static int block_end(const symgnn_eval *ev, int t0) {
-  const int64_t *off = ev->graph.offsets;
-  int t1 = t0 + 1;
-  while (t1 < ev->graph.nlocal && off[t1 + 1] - off[t0] <= ev->block_edges) ++t1;
-  return t1;
+/* Index of the calling thread inside a parallel region (0 outside). */
+static int thread_id(void) {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
 }
 
-/* Edge encoder for edges [e0, e1): g = mean_k relu(relu(x O_k W0'^T + b0') W1'^T + b1'). */
-static void encode_edges(symgnn_eval *ev, int64_t e0, int64_t e1) {
+/* Run body(ev, arg, block) for every block, in parallel when OpenMP is on.
+ * Each thread calls single-threaded BLAS on its own blocks; OpenBLAS's own
+ * thread count is restored afterwards. */
+static void for_each_block(symgnn_eval *ev, void (*body)(symgnn_eval *, const void *, int),
+                           const void *arg) {
+#ifdef _OPENMP
+  if (ev->nthreads > 1 && ev->nblocks > 1) {
+    const int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(ev->nthreads)
+    for (int b = 0; b < ev->nblocks; ++b) body(ev, arg, b);
+    openblas_set_num_threads(blas_threads);
+    return;
+  }
+#endif
+  for (int b = 0; b < ev->nblocks; ++b) body(ev, arg, b);
+}
+
+/* Edge encoder for the edges of block b:
+ * g = mean_k relu(relu(x O_k W0'^T + b0') W1'^T + b1'). */
+static void encode_block(symgnn_eval *ev, const void *unused, int b) {
+  (void)unused;
+  const int tid = thread_id();
+  float *eblk = ev->eblk + (size_t)tid * ev->s_eblk, *eblk2 = ev->eblk2 + (size_t)tid * ev->s_eblk2;
+  const int64_t e0 = ev->graph.offsets[ev->blocks[b]], e1 = ev->graph.offsets[ev->blocks[b + 1]];
   const int d = ev->width, nb = (int)(e1 - e0);
   const float inv_k = 1.0f / (float)ev->ntransforms;
   float *g = ev->g + (size_t)e0 * d;
@@ -137,17 +191,17 @@ static void encode_edges(symgnn_eval *ev, int64_t e0, int64_t e1) {
     const float *M = ev->enc0_w + (size_t)k * 3 * d;
     for (int e = 0; e < nb; ++e) {
       const double *x = ev->graph.disp + 3 * (e0 + e);
-      float *t = ev->eblk2 + (size_t)e * d;
+      float *t = eblk2 + (size_t)e * d;
       for (int j = 0; j < d; ++j) {
         const double v = x[0] * M[j] + x[1] * M[d + j] + x[2] * M[2 * d + j] + ev->enc0_b[j];
         t[j] = v > 0.0 ? (float)v : 0.0f;
       }
     }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, d, d, 1.0f, ev->eblk2, d, ev->enc1_w,
-                d, 0.0f, ev->eblk, d);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, d, d, 1.0f, eblk2, d, ev->enc1_w, d,
+                0.0f, eblk, d);
     for (int e = 0; e < nb; ++e)
       for (int j = 0; j < d; ++j) {
-        const float v = ev->eblk[(size_t)e * d + j] + ev->enc1_b[j];
+        const float v = eblk[(size_t)e * d + j] + ev->enc1_b[j];
         if (v > 0.0f) g[(size_t)e * d + j] += inv_k * v;
       }
   }
@@ -166,11 +220,7 @@ symgnn_status symgnn_eval_begin(symgnn_eval *ev, const symgnn_graph_view *graph,
   for (int i = 0; i < graph->ntotal; ++i)
     memcpy(ev->h + (size_t)i * d, ev->node_table + (size_t)graph->species[i] * d,
            (size_t)d * sizeof(float));
-  for (int t0 = 0; t0 < graph->nlocal;) {
-    const int t1 = block_end(ev, t0);
-    encode_edges(ev, graph->offsets[t0], graph->offsets[t1]);
-    t0 = t1;
-  }
+  for_each_block(ev, encode_block, NULL);
   ev->next_layer = 0;
   return SYMGNN_OK;
 }
@@ -178,20 +228,20 @@ symgnn_status symgnn_eval_begin(symgnn_eval *ev, const symgnn_graph_view *graph,
 /* Attention for the destinations [t0, t1): edge pre-activations f (left in
  * eblk), per-head softmax over each destination's edges, and the aggregated
  * messages of those destinations. */
-static void attend_block(symgnn_eval *ev, const symgnn_eval_layer_w *w, int t0, int t1) {
+static void attend_block(symgnn_eval *ev, const symgnn_eval_layer_w *w, int t0, int t1, float *eblk,
+                         double *logit, double *acc) {
   const int d = ev->width, hw = w->hw, H = w->heads;
   const int64_t *off = ev->graph.offsets;
   const int64_t e0 = off[t0];
   const float *proj = ev->proj;
   const float *attn = w->attn;
   const size_t ps = 3 * (size_t)hw;
-  double *acc = ev->acc;
   for (int t = t0; t < t1; ++t) {
     const float *bt = proj + (size_t)t * ps + 2 * hw; /* b_t with the EGAT bias already added */
     for (int64_t e = off[t]; e < off[t + 1]; ++e) {
-      float *f = ev->eblk + (size_t)(e - e0) * hw;
+      float *f = eblk + (size_t)(e - e0) * hw;
       const float *as = proj + (size_t)ev->graph.src[e] * ps;
-      double *lg = ev->logit + (size_t)(e - e0) * H;
+      double *lg = logit + (size_t)(e - e0) * H;
       for (int h = 0; h < H; ++h) {
         float dot = 0.0f;
         float *fh = f + h * d;
@@ -208,18 +258,18 @@ static void attend_block(symgnn_eval *ev, const symgnn_eval_layer_w *w, int t0, 
     }
     for (int h = 0; h < H; ++h) {
       double mx = -INFINITY, sum = 0.0;
-      for (int64_t e = off[t]; e < off[t + 1]; ++e) mx = fmax(mx, ev->logit[(e - e0) * H + h]);
+      for (int64_t e = off[t]; e < off[t + 1]; ++e) mx = fmax(mx, logit[(e - e0) * H + h]);
       for (int64_t e = off[t]; e < off[t + 1]; ++e) {
-        double *lg = ev->logit + (size_t)(e - e0) * H + h;
+        double *lg = logit + (size_t)(e - e0) * H + h;
         *lg = exp(*lg - mx);
         sum += *lg;
       }
-      for (int64_t e = off[t]; e < off[t + 1]; ++e) ev->logit[(e - e0) * H + h] /= sum;
+      for (int64_t e = off[t]; e < off[t + 1]; ++e) logit[(e - e0) * H + h] /= sum;
     }
     memset(acc, 0, (size_t)hw * sizeof(double));
     for (int64_t e = off[t]; e < off[t + 1]; ++e) {
       const float *zs = proj + (size_t)ev->graph.src[e] * ps + hw;
-      const double *a = ev->logit + (size_t)(e - e0) * H;
+      const double *a = logit + (size_t)(e - e0) * H;
       for (int h = 0; h < H; ++h) {
         const double ah = a[h];
         double *acch = acc + h * d;
@@ -230,6 +280,29 @@ static void attend_block(symgnn_eval *ev, const symgnn_eval_layer_w *w, int t0, 
     }
     float *m = ev->msg + (size_t)t * hw;
     for (int k = 0; k < hw; ++k) m[k] = (float)acc[k];
+  }
+}
+
+/* One block of a message-passing layer: edge term c = g W_fij^T, attention and
+ * messages, then the residual edge update (skipped in the last layer, whose
+ * edge output is never used). */
+static void layer_block(symgnn_eval *ev, const void *arg, int b) {
+  const symgnn_eval_layer_w *w = arg;
+  const int tid = thread_id(), d = ev->width, hw = w->hw;
+  float *eblk = ev->eblk + (size_t)tid * ev->s_eblk;
+  const int t0 = ev->blocks[b], t1 = ev->blocks[b + 1];
+  const int64_t e0 = ev->graph.offsets[t0];
+  const int nb = (int)(ev->graph.offsets[t1] - e0);
+  float *g = ev->g + (size_t)e0 * d;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, hw, d, 1.0f, g, d, w->w_fij, d, 0.0f,
+              eblk, hw);
+  attend_block(ev, w, t0, t1, eblk, ev->logit + (size_t)tid * ev->s_logit,
+               ev->acc + (size_t)tid * ev->s_acc);
+  if (!w->last) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, d, hw, 1.0f, eblk, hw, w->pe_w, hw,
+                1.0f, g, d);
+    for (int e = 0; e < nb; ++e)
+      for (int j = 0; j < d; ++j) g[(size_t)e * d + j] += w->pe_b[j];
   }
 }
 
@@ -246,22 +319,7 @@ symgnn_status symgnn_eval_layer(symgnn_eval *ev, int layer, symgnn_error *err) {
     float *bt = ev->proj + (size_t)t * 3 * hw + 2 * hw;
     for (int k = 0; k < hw; ++k) bt[k] += w->bias[k];
   }
-  for (int t0 = 0; t0 < nl;) {
-    const int t1 = block_end(ev, t0);
-    const int64_t e0 = ev->graph.offsets[t0];
-    const int nb = (int)(ev->graph.offsets[t1] - e0);
-    float *g = ev->g + (size_t)e0 * d;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, hw, d, 1.0f, g, d, w->w_fij, d, 0.0f,
-                ev->eblk, hw);
-    attend_block(ev, w, t0, t1);
-    if (!w->last) { /* edge update; the last layer's edge output is never used */
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, d, hw, 1.0f, ev->eblk, hw, w->pe_w,
-                  hw, 1.0f, g, d);
-      for (int e = 0; e < nb; ++e)
-        for (int j = 0; j < d; ++j) g[(size_t)e * d + j] += w->pe_b[j];
-    }
-    t0 = t1;
-  }
+  for_each_block(ev, layer_block, w);
   int merged = hw;
   if (w->last) { /* mean over heads, in place in the first `d` columns of each row */
     merged = d;
