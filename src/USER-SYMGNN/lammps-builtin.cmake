@@ -17,6 +17,12 @@ endif()
 target_include_directories(symgnn_core_builtin PUBLIC ${SYMGNN_PKG_DIR}
   PRIVATE ${SYMGNN_CBLAS_INCLUDE})
 target_link_libraries(symgnn_core_builtin PUBLIC ${BLAS_LIBRARIES} m)
+# Same code generation as the project's symgnn_core (src/USER-SYMGNN/CMakeLists.txt).
+find_package(OpenMP COMPONENTS C)
+if(OpenMP_C_FOUND)
+  target_link_libraries(symgnn_core_builtin PUBLIC OpenMP::OpenMP_C)
+endif()
+target_compile_options(symgnn_core_builtin PRIVATE -fopenmp-simd)
 
 # The LAMMPS glue: compute_*.cpp only (symgnnplugin.cpp belongs to the plugin build).
 file(GLOB SYMGNN_LAMMPS_SOURCES CONFIGURE_DEPENDS ${SYMGNN_PKG_DIR}/compute_*.cpp)

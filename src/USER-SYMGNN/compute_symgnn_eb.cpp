@@ -1,0 +1,478 @@
+/* ----------------------------------------------------------------------
+   USER-SYMGNN: per-atom energy barriers of metallic glasses predicted by
+   SymGNN (Li et al., ICML 2024). GPL-2.0, as LAMMPS.
+
+   The graph is the physical cutoff graph of all atoms of mapped types (the
+   group only masks the output). Each rank builds the edges into its owned
+   atoms from an occasional full neighbor list; ghost atoms are graph nodes
+   whose states are refreshed from their owners by one forward communication
+   per message-passing layer, so the ghost range only has to cover one cutoff.
+------------------------------------------------------------------------- */
+
+#include "compute_symgnn_eb.h"
+
+#include "atom.h"
+#include "citeme.h"
+#include "comm.h"
+#include "error.h"
+#include "force.h"
+#include "memory.h"
+#include "neigh_list.h"
+#include "neigh_request.h"
+#include "neighbor.h"
+#include "pair.h"
+#include "update.h"
+
+#include "symgnn.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+using namespace LAMMPS_NS;
+
+static const char cite_symgnn[] =
+    "compute symgnn/eb (USER-SYMGNN): doi:10.48550/arXiv.2401.08627\n\n"
+    "@inproceedings{Li2024SymGNN,\n"
+    " author = {Li, Haoyu and Zhang, Shichang and Tang, Longwen and Bauchy, Mathieu and Sun, "
+    "Yizhou},\n"
+    " title = {Predicting and Interpreting Energy Barriers of Metallic Glasses with Graph "
+    "Neural Networks},\n"
+    " booktitle = {Proceedings of the 41st International Conference on Machine Learning},\n"
+    " series = {Proceedings of Machine Learning Research},\n"
+    " volume = {235},\n"
+    " pages = {29373--29389},\n"
+    " year = {2024}\n"
+    "}\n\n";
+
+namespace {
+
+// One candidate edge into a destination atom, kept until the destination's edges are sorted.
+struct Edge {
+  tagint tag;  // tag of the source atom
+  double d[3]; // destination minus source (Angstrom)
+  int node;    // source node
+};
+
+// Order of a destination's edges: by source tag, then by displacement. Both are properties of
+// the physical configuration, so the order (and with it the floating-point summation order in
+// the core) does not depend on the MPI decomposition or on atom sorting.
+bool edge_before(const Edge &a, const Edge &b) {
+  if (a.tag != b.tag) return a.tag < b.tag;
+  for (int k = 0; k < 3; ++k)
+    if (a.d[k] != b.d[k]) return a.d[k] < b.d[k];
+  return false;
+}
+
+// Keywords that end the list of element names.
+bool is_keyword(const char *word) {
+  return strcmp(word, "block") == 0 || strcmp(word, "duplicates") == 0;
+}
+
+// Outcome of reading the model file on rank 0, broadcast with its size.
+enum ReadStatus : bigint { READ_NOT_FOUND = -1, READ_FAILED = -2 };
+
+} // namespace
+
+/* ---------------------------------------------------------------------- */
+
+ComputeSymGNNEB::ComputeSymGNNEB(LAMMPS *lmp, int narg, char **arg)
+    : Compute(lmp, narg, arg), model(nullptr), eval(nullptr), cutoff(0.0), energy_scale(1.0),
+      width(0), nlayers(0), list(nullptr), nmax(0), eb(nullptr) {
+  if (narg < 5) utils::missing_cmd_args(FLERR, "compute symgnn/eb", error);
+  if (lmp->citeme) lmp->citeme->add(cite_symgnn);
+
+  // The model maps Angstrom positions to eV; metal and real both use Angstrom.
+  if (strcmp(update->unit_style, "metal") == 0)
+    energy_scale = 1.0;
+  else if (strcmp(update->unit_style, "real") == 0)
+    energy_scale = utils::get_conversion_factor(utils::ENERGY, utils::METAL2REAL);
+  else
+    error->all(FLERR,
+               "Compute symgnn/eb requires units metal or real (the model maps Angstrom "
+               "positions to eV); units {} is not supported",
+               update->unit_style);
+
+  int iarg = 4;
+  std::vector<std::string> names;
+  while (iarg < narg && !is_keyword(arg[iarg])) names.emplace_back(arg[iarg++]);
+  if ((int)names.size() != atom->ntypes) {
+    std::string given;
+    for (const auto &n : names) given += " " + n;
+    error->all(FLERR,
+               "Compute symgnn/eb needs one element name (or NULL) per atom type: {} atom types "
+               "but {} names given:{}",
+               atom->ntypes, names.size(), given.empty() ? " (none)" : given);
+  }
+
+  int block_edges = 0;
+  bool allow_duplicates = false;
+  while (iarg < narg) {
+    if (strcmp(arg[iarg], "block") == 0) {
+      if (iarg + 2 > narg) utils::missing_cmd_args(FLERR, "compute symgnn/eb block", error);
+      block_edges = utils::inumeric(FLERR, arg[iarg + 1], false, lmp);
+      if (block_edges < 1)
+        error->all(FLERR, "Compute symgnn/eb block must be a positive edge count, got {}",
+                   arg[iarg + 1]);
+      iarg += 2;
+    } else if (strcmp(arg[iarg], "duplicates") == 0) {
+      if (iarg + 2 > narg) utils::missing_cmd_args(FLERR, "compute symgnn/eb duplicates", error);
+      allow_duplicates = utils::logical(FLERR, arg[iarg + 1], false, lmp) == 1;
+      iarg += 2;
+    } else {
+      error->all(FLERR, "Unknown compute symgnn/eb keyword: {}", arg[iarg]);
+    }
+  }
+  if (!atom->tag_enable)
+    error->all(FLERR, "Compute symgnn/eb requires atom IDs (atom_modify id yes)");
+
+  read_model(arg[3]);
+  parse_elements(names, allow_duplicates);
+
+  symgnn_error err;
+  if (symgnn_eval_create(model, &eval, &err) != SYMGNN_OK)
+    error->all(FLERR, "Compute symgnn/eb cannot prepare model {} for evaluation: {} ({})",
+               model_path, err.message, symgnn_status_name(err.code));
+  if (block_edges > 0) symgnn_eval_set_block_edges(eval, block_edges);
+  width = symgnn_eval_width(eval);
+  nlayers = symgnn_eval_nlayers(eval);
+
+  peratom_flag = 1;
+  size_peratom_cols = 0;
+  scalar_flag = 1;
+  extscalar = 0;
+  comm_forward = width;
+
+  if (comm->me == 0) log_model_and_mapping(names);
+}
+
+/* ---------------------------------------------------------------------- */
+
+ComputeSymGNNEB::~ComputeSymGNNEB() {
+  memory->destroy(eb);
+  symgnn_eval_free(eval);
+  symgnn_model_free(model);
+}
+
+/* ----------------------------------------------------------------------
+   find the file (LAMMPS_POTENTIALS is searched), read it on rank 0,
+   broadcast the bytes and parse them on every rank
+------------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::read_model(const std::string &file) {
+  std::vector<char> bytes;
+  bigint size = 0;
+  std::string why;
+  if (comm->me == 0) {
+    model_path = utils::get_potential_file_path(file);
+    FILE *fp = model_path.empty() ? nullptr : fopen(model_path.c_str(), "rb");
+    if (model_path.empty()) {
+      size = READ_NOT_FOUND;
+    } else if (!fp) {
+      size = READ_FAILED;
+      why = strerror(errno);
+    } else {
+      char chunk[65536];
+      size_t n;
+      while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+        bytes.insert(bytes.end(), chunk, chunk + n);
+      if (ferror(fp)) {
+        size = READ_FAILED;
+        why = strerror(errno);
+      } else {
+        size = (bigint)bytes.size();
+      }
+      fclose(fp);
+    }
+  }
+  MPI_Bcast(&size, 1, MPI_LMP_BIGINT, 0, world);
+  if (size == READ_NOT_FOUND)
+    error->all(FLERR,
+               "Compute symgnn/eb cannot find model file {} (looked in the current directory "
+               "and in LAMMPS_POTENTIALS)",
+               file);
+  if (size == READ_FAILED)
+    error->all(FLERR, "Compute symgnn/eb cannot read model file {}: {}", model_path, why);
+
+  // Broadcast in pieces that fit an int count.
+  bytes.resize(size);
+  const bigint piece = 1 << 30;
+  for (bigint off = 0; off < size; off += piece)
+    MPI_Bcast(bytes.data() + off, (int)std::min(piece, size - off), MPI_CHAR, 0, world);
+  if (comm->me != 0) model_path = file;
+
+  symgnn_error err;
+  if (symgnn_model_read_buffer(bytes.data(), bytes.size(), &model, &err) != SYMGNN_OK)
+    error->all(FLERR, "Compute symgnn/eb cannot use model file {}: {} ({})", model_path,
+               err.message, symgnn_status_name(err.code));
+  if (strcmp(symgnn_model_units(model), "metal") != 0)
+    error->all(FLERR, "Compute symgnn/eb: model file {} has units {}, expected metal", model_path,
+               symgnn_model_units(model));
+  cutoff = symgnn_model_arch(model)->cutoff;
+}
+
+/* ----------------------------------------------------------------------
+   atom type -> model species from one element name (or NULL) per type
+------------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::parse_elements(const std::vector<std::string> &names, bool allow_duplicates) {
+  const symgnn_arch *arch = symgnn_model_arch(model);
+  std::string known;
+  for (int e = 0; e < arch->nelements; ++e) known += std::string(" ") + arch->elements[e];
+
+  typemap.assign(atom->ntypes + 1, -1);
+  int nmapped = 0;
+  for (int t = 1; t <= atom->ntypes; ++t) {
+    const std::string &name = names[t - 1];
+    if (name == "NULL") continue;
+    const int species_index = symgnn_model_element_index(model, name.c_str());
+    if (species_index < 0)
+      error->all(FLERR,
+                 "Compute symgnn/eb: element {} (atom type {}) is not in model file {}; the "
+                 "model's elements are:{}",
+                 name, t, model_path, known);
+    for (int s = 1; s < t && !allow_duplicates; ++s)
+      if (typemap[s] == species_index)
+        error->all(FLERR,
+                   "Compute symgnn/eb: element {} is given for atom types {} and {}; use "
+                   "'duplicates yes' if several atom types really are the same element",
+                   name, s, t);
+    typemap[t] = species_index;
+    ++nmapped;
+  }
+  if (nmapped == 0)
+    error->all(FLERR, "Compute symgnn/eb maps no atom type to an element (all names are NULL)");
+}
+
+/* ----------------------------------------------------------------------
+   model metadata and the type mapping, once, on rank 0
+------------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::log_model_and_mapping(const std::vector<std::string> &names) {
+  const symgnn_arch *arch = symgnn_model_arch(model);
+  std::string elements, heads;
+  for (int e = 0; e < arch->nelements; ++e) elements += std::string(" ") + arch->elements[e];
+  for (int l = 0; l < arch->nlayers; ++l) heads += fmt::format(" {}", arch->heads[l]);
+  double mean, std;
+  symgnn_model_label_norm(model, &mean, &std);
+
+  std::string msg = fmt::format("compute symgnn/eb {}: model file {}\n", id, model_path);
+  msg += fmt::format("  elements:{}  cutoff {} A (strict)  width {}  layers {}  heads{}\n",
+                     elements, arch->cutoff, arch->width, arch->nlayers, heads);
+  msg += fmt::format("  decoder depth {}  symmetrization transforms K = {}  label mean {} eV "
+                     "std {} eV  units {}\n",
+                     arch->decoder_depth, symgnn_model_ntransforms(model), mean, std,
+                     symgnn_model_units(model));
+  for (int i = 0; i < symgnn_model_nprovenance(model); ++i)
+    msg += fmt::format("  provenance {}: {}\n", symgnn_model_provenance_key(model, i),
+                       symgnn_model_provenance_value(model, i));
+  msg += "  LAMMPS type | element | model species\n";
+  for (int t = 1; t <= atom->ntypes; ++t) {
+    if (typemap[t] < 0)
+      msg += fmt::format("  {:11} | NULL    | none: not a graph node, EB = 0\n", t);
+    else
+      msg += fmt::format("  {:11} | {:7} | {}\n", t, names[t - 1], typemap[t]);
+  }
+  if (energy_scale != 1.0)
+    msg += fmt::format("  output converted from eV to kcal/mol (x {})\n", energy_scale);
+  utils::logmesg(lmp, msg);
+}
+
+/* ---------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::init() {
+  // Ghost atoms must cover one cutoff plus the skin they may have moved since reneighboring;
+  // only pair styles extend the communication cutoff, so check it here.
+  const double skin = neighbor->skin;
+  double cutghost = comm->cutghostuser;
+  if (force->pair) cutghost = std::max(force->pair->cutforce + skin, cutghost);
+  if (cutoff + skin > cutghost)
+    error->all(FLERR,
+               "Compute symgnn/eb cutoff {} (from the model) plus neighbor skin {} exceeds the "
+               "ghost atom range {}; use 'comm_modify cutoff {}' or larger",
+               cutoff, skin, cutghost, cutoff + skin);
+
+  auto req = neighbor->add_request(this, NeighConst::REQ_FULL | NeighConst::REQ_OCCASIONAL);
+  req->set_cutoff(cutoff);
+}
+
+/* ---------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::init_list(int /*id*/, NeighList *ptr) { list = ptr; }
+
+/* ----------------------------------------------------------------------
+   nodes: owned atoms of mapped types first, then ghost atoms of mapped
+   types; edges into owned nodes, CSR by destination, self-loop included
+------------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::build_graph() {
+  const int nlocal = atom->nlocal;
+  const int nall = nlocal + atom->nghost;
+  const int *type = atom->type;
+  const tagint *tag = atom->tag;
+  double **x = atom->x;
+
+  node_of_atom.assign(nall, -1);
+  species.clear();
+  for (int i = 0; i < nall; ++i) {
+    if (typemap[type[i]] < 0) continue;
+    node_of_atom[i] = (int)species.size();
+    species.push_back(typemap[type[i]]);
+  }
+  int nlocal_nodes = 0;
+  for (int i = 0; i < nlocal; ++i)
+    if (node_of_atom[i] >= 0) ++nlocal_nodes;
+  prediction.resize(nlocal_nodes);
+
+  neighbor->build_one(list);
+  std::vector<int> row_of_atom(nlocal, -1);
+  for (int ii = 0; ii < list->inum; ++ii) row_of_atom[list->ilist[ii]] = ii;
+
+  const double cutsq = cutoff * cutoff;
+  std::vector<Edge> edges;
+  offsets.assign(1, 0);
+  src.clear();
+  disp.clear();
+  for (int i = 0; i < nlocal; ++i) {
+    if (node_of_atom[i] < 0) continue;
+    edges.clear();
+    edges.push_back({tag[i], {0.0, 0.0, 0.0}, node_of_atom[i]});
+    const int row = row_of_atom[i];
+    const int *jlist = row >= 0 ? list->firstneigh[row] : nullptr;
+    const int jnum = row >= 0 ? list->numneigh[row] : 0;
+    for (int jj = 0; jj < jnum; ++jj) {
+      const int j = jlist[jj] & NEIGHMASK;
+      if (node_of_atom[j] < 0) continue;
+      const double dx = x[i][0] - x[j][0];
+      const double dy = x[i][1] - x[j][1];
+      const double dz = x[i][2] - x[j][2];
+      if (dx * dx + dy * dy + dz * dz < cutsq)
+        edges.push_back({tag[j], {dx, dy, dz}, node_of_atom[j]});
+    }
+    std::sort(edges.begin(), edges.end(), edge_before);
+    for (const Edge &e : edges) {
+      src.push_back(e.node);
+      disp.insert(disp.end(), e.d, e.d + 3);
+    }
+    offsets.push_back((int64_t)src.size());
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::compute_peratom() {
+  invoked_peratom = update->ntimestep;
+
+  if (atom->nmax > nmax || !eb) {
+    memory->destroy(eb);
+    nmax = std::max(atom->nmax, 1);
+    memory->create(eb, nmax, "symgnn/eb:eb");
+    vector_atom = eb;
+  }
+
+  build_graph();
+  const symgnn_graph_view graph = {(int)prediction.size(), (int)species.size(), species.data(),
+                                   offsets.data(),         src.data(),          disp.data()};
+  symgnn_error err;
+  if (symgnn_eval_begin(eval, &graph, &err) != SYMGNN_OK)
+    error->one(FLERR, "Compute symgnn/eb: graph rejected by the SymGNN core: {} ({})", err.message,
+               symgnn_status_name(err.code));
+  for (int l = 0; l < nlayers; ++l) {
+    if (l > 0) comm->forward_comm(this);
+    if (symgnn_eval_layer(eval, l, &err) != SYMGNN_OK)
+      error->one(FLERR, "Compute symgnn/eb: layer {} failed: {} ({})", l, err.message,
+                 symgnn_status_name(err.code));
+  }
+  if (symgnn_eval_decode(eval, prediction.data(), &err) != SYMGNN_OK)
+    error->one(FLERR, "Compute symgnn/eb: decoder failed: {} ({})", err.message,
+               symgnn_status_name(err.code));
+
+  const int *mask = atom->mask;
+  for (int i = 0; i < atom->nlocal; ++i) {
+    const int node = node_of_atom[i];
+    eb[i] = (node >= 0 && (mask[i] & groupbit)) ? prediction[node] * energy_scale : 0.0;
+  }
+}
+
+/* ----------------------------------------------------------------------
+   mean EB of the group's atoms of mapped types
+------------------------------------------------------------------------- */
+
+double ComputeSymGNNEB::compute_scalar() {
+  invoked_scalar = update->ntimestep;
+  if (!(invoked_flag & Compute::INVOKED_PERATOM)) {
+    compute_peratom();
+    invoked_flag |= Compute::INVOKED_PERATOM;
+  }
+  const int *mask = atom->mask;
+  double local[2] = {0.0, 0.0}, total[2];
+  for (int i = 0; i < atom->nlocal; ++i) {
+    if (node_of_atom[i] < 0 || !(mask[i] & groupbit)) continue;
+    local[0] += eb[i];
+    local[1] += 1.0;
+  }
+  MPI_Allreduce(local, total, 2, MPI_DOUBLE, MPI_SUM, world);
+  scalar = total[1] > 0.0 ? total[0] / total[1] : 0.0;
+  return scalar;
+}
+
+/* ----------------------------------------------------------------------
+   node states of the atoms in a send list (owned, or ghosts received in an
+   earlier swap); atoms that are no graph node send zeros
+------------------------------------------------------------------------- */
+
+int ComputeSymGNNEB::pack_forward_comm(int n, int *sendlist, double *buf, int /*pbc_flag*/,
+                                       int * /*pbc*/) {
+  const float *state = symgnn_eval_node_state(eval);
+  int m = 0;
+  for (int i = 0; i < n; ++i) {
+    const int node = node_of_atom[sendlist[i]];
+    if (node < 0) {
+      for (int k = 0; k < width; ++k) buf[m++] = 0.0;
+    } else {
+      const float *row = state + (size_t)node * width;
+      for (int k = 0; k < width; ++k) buf[m++] = row[k];
+    }
+  }
+  return m;
+}
+
+/* ---------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::unpack_forward_comm(int n, int first, double *buf) {
+  float *state = symgnn_eval_node_state(eval);
+  int m = 0;
+  for (int i = first; i < first + n; ++i) {
+    const int node = node_of_atom[i];
+    if (node >= 0) {
+      float *row = state + (size_t)node * width;
+      for (int k = 0; k < width; ++k) row[k] = (float)buf[m + k];
+    }
+    m += width;
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+
+double ComputeSymGNNEB::memory_usage() {
+  double bytes = (double)nmax * sizeof(double);
+  bytes += (double)node_of_atom.capacity() * sizeof(int);
+  bytes += (double)species.capacity() * sizeof(int);
+  bytes += (double)offsets.capacity() * sizeof(int64_t);
+  bytes += (double)src.capacity() * sizeof(int);
+  bytes += (double)disp.capacity() * sizeof(double);
+  bytes += (double)prediction.capacity() * sizeof(double);
+  return bytes;
+}
+
+/* ---------------------------------------------------------------------- */
+
+std::string ComputeSymGNNEB::version_mismatch(const char *built_for, const char *running) {
+  if (strcmp(built_for, running) == 0) return {};
+  return fmt::format("USER-SYMGNN plugin was compiled for LAMMPS version '{}' but is loaded into "
+                     "LAMMPS version '{}'; a plugin only works with the exact LAMMPS version it "
+                     "was built against: rebuild symgnnplugin.so with LAMMPS_SOURCE_DIR pointing "
+                     "to the src/ directory of this LAMMPS",
+                     built_for, running);
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Driver of the LAMMPS tests of compute symgnn/eb (one CTest test per call):
+#   lmp_test.sh setup                         model + configurations (fixture)
+#   lmp_test.sh serial VARIANT                np 1 on all configurations, checked against the C core
+#   lmp_test.sh ranks VARIANT NP COMM DATA [PX PY PZ]   same values as the serial run
+#   lmp_test.sh error CASE                    a failing input prints the expected message
+#   lmp_test.sh consistency CASE              moved atoms, group mask, units real, sorting, ...
+# VARIANT: plugin (plugin load), autoload (LAMMPS_PLUGIN_PATH), builtin (lmp with the package).
+# Environment (set by CMake): LMP_PLAIN LMP_BUILTIN PLUGIN_DIR FAKE_PLUGIN CHECK MODEL_TOOL
+# MPIEXEC INPUTS WORK LAMMPS_POTENTIALS.
+set -euo pipefail
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+mkdir -p "$WORK"
+cd "$WORK"
+
+die() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# lmp_cmd VARIANT NP: the command line prefix that starts LAMMPS for a variant.
+lmp_cmd() {
+  local variant=$1 np=$2 lmp=$LMP_PLAIN
+  [ "$variant" = builtin ] && lmp=$LMP_BUILTIN
+  if [ "$np" -gt 1 ]; then
+    echo "$MPIEXEC --allow-run-as-root --oversubscribe -np $np -x LAMMPS_POTENTIALS -x LAMMPS_PLUGIN_PATH -x OMP_NUM_THREADS -x OPENBLAS_NUM_THREADS $lmp"
+  else
+    echo "$lmp"
+  fi
+}
+
+# run_lmp NAME VARIANT NP INPUT [-var ...]: run LAMMPS, keep screen output in NAME.out.
+run_lmp() {
+  local name=$1 variant=$2 np=$3 input=$4
+  shift 4
+  local plugin=none
+  [ "$variant" = plugin ] && plugin=$PLUGIN_DIR/symgnnplugin.so
+  if [ "$variant" = autoload ]; then export LAMMPS_PLUGIN_PATH=$PLUGIN_DIR; else export LAMMPS_PLUGIN_PATH=; fi
+  # shellcheck disable=SC2046
+  # The first definition of an index variable wins: case-specific values come first.
+  if ! $(lmp_cmd "$variant" "$np") -nocite -log none -in "$INPUTS/$input" "$@" \
+    -var plugin "$plugin" -var model "$WORK/model.bin" >"$name.out" 2>&1; then
+    tail -n 30 "$name.out" >&2
+    die "LAMMPS run $name failed (output: $WORK/$name.out)"
+  fi
+}
+
+# expect_error NAME REGEX INPUT [-var ...]: LAMMPS must fail and print REGEX.
+expect_error() {
+  local name=$1 regex=$2
+  shift 2
+  local plugin=$PLUGIN_DIR/symgnnplugin.so
+  export LAMMPS_PLUGIN_PATH=
+  if [ "${1:-}" = --plugin ]; then
+    plugin=$2
+    shift 2
+  fi
+  local np=1
+  if [ "${1:-}" = --np ]; then
+    np=$2
+    shift 2
+  fi
+  local input=$1
+  shift
+  # shellcheck disable=SC2046
+  if $(lmp_cmd plugin "$np") -nocite -log none -in "$INPUTS/$input" "$@" -var plugin "$plugin" \
+    -var model "$WORK/model.bin" >"$name.out" 2>&1; then
+    die "$name: LAMMPS succeeded but must fail with: $regex"
+  fi
+  if ! grep -E -q -- "$regex" "$name.out"; then
+    tail -n 20 "$name.out" >&2
+    die "$name: expected message not found: $regex"
+  fi
+  echo "$name: failed as expected: $(grep -E -m1 -- "$regex" "$name.out")"
+}
+
+case $1 in
+setup)
+  "$MODEL_TOOL" create-random "$WORK/raw.model" --seed 11 >/dev/null
+  # Untrained models predict nearly constant values; a wide label scale makes every check
+  # sensitive to the inputs of every atom.
+  "$CHECK" set-norm "$WORK/raw.model" "$WORK/model.bin" 0 1000
+  $(lmp_cmd plugin 1) -nocite -log none -in "$INPUTS/in.make-data" -var out "$WORK" >make-data.out 2>&1 ||
+    {
+      tail -n 30 make-data.out >&2
+      die "making the configurations failed"
+    }
+  for d in ortho tri slab; do [ -s "$d.data" ] || die "$d.data missing"; done
+  ;;
+serial)
+  v=$2
+  for d in ortho tri slab; do
+    run_lmp "$v-serial-$d" "$v" 1 in.eb -var data "$d.data" -var dump "$v-serial-$d.dump"
+    "$CHECK" reference "$v-serial-$d.dump" c_eb model.bin Cu Zr --rtol 1e-5
+  done
+  "$CHECK" count "$v-serial-ortho.dump" c_eb 500
+  ;;
+ranks)
+  v=$2 np=$3 comm=$4 d=$5
+  name=$v-np$np-$comm-$d${6:+-$6$7$8}
+  run_lmp "$name" "$v" "$np" in.eb -var data "$d.data" -var comm "$comm" -var dump "$name.dump" \
+    -var px "${6:-*}" -var py "${7:-*}" -var pz "${8:-*}"
+  "$CHECK" compare "$name.dump" c_eb "$v-serial-$d.dump" c_eb --rtol 1e-6
+  if [ "$d" = slab ] && [ "${6:-}" = 4 ]; then
+    # The slab must leave one rank without owned atoms and without ghosts.
+    grep -E -q 'Nlocal: .* 0 min' "$name.out" || die "$name: no rank without owned atoms"
+    grep -E -q 'Nghost: .* 0 min' "$name.out" || die "$name: no rank without ghost atoms"
+  fi
+  ;;
+error)
+  case $2 in
+  missing-file) expect_error "$2" "cannot find model file nonexistent\.model" in.eb -var model nonexistent.model ;;
+  truncated-file)
+    head -c 300 model.bin >truncated.model
+    expect_error "$2" "cannot use model file .*truncated\.model: .*SYMGNN_ERR_TRUNC" in.eb -var model "$WORK/truncated.model"
+    ;;
+  not-a-model) expect_error "$2" "cannot use model file .*ortho\.data: .*SYMGNN_ERR_MAGIC" in.eb -var model "$WORK/ortho.data" ;;
+  unknown-element) expect_error "$2" "element Al \(atom type 2\) is not in model file .*; the model's elements are: Cu Zr" in.eb -var elems "Cu Al" ;;
+  unknown-element-np2) expect_error "$2" "element Al \(atom type 2\) is not in model file" --np 2 in.eb -var elems "Cu Al" ;;
+  wrong-count) expect_error "$2" "one element name \(or NULL\) per atom type: 2 atom types but 1 names given: Cu" in.eb -var elems Cu ;;
+  too-many) expect_error "$2" "2 atom types but 3 names given: Cu Zr Zr" in.eb -var elems "Cu Zr Zr" ;;
+  element-twice) expect_error "$2" "element Cu is given for atom types 1 and 2; use 'duplicates yes'" in.eb -var elems "Cu Cu" ;;
+  all-null) expect_error "$2" "maps no atom type to an element" in.eb -var elems "NULL NULL" ;;
+  units-lj) expect_error "$2" "requires units metal or real .*; units lj is not supported" in.eb -var units lj ;;
+  ghost-range) expect_error "$2" "cutoff 5 \(from the model\) plus neighbor skin 2 exceeds the ghost atom range 4; use 'comm_modify cutoff 7' or larger" in.eb -var paircut 2.0 ;;
+  bad-block) expect_error "$2" "block must be a positive edge count, got 0" in.eb -var elems "Cu Zr block 0" ;;
+  version-mismatch) expect_error "$2" "compiled for LAMMPS version '1 Jan 2000' but is loaded into LAMMPS version '[0-9]+ [A-Z][a-z]+ [0-9]+'" --plugin "$FAKE_PLUGIN" in.eb ;;
+  *) die "unknown error case $2" ;;
+  esac
+  ;;
+consistency)
+  case $2 in
+  moved)
+    run_lmp moved plugin 2 in.moved -var data ortho.data -var out "$WORK"
+    run_lmp fresh plugin 2 in.eb -var data moved.data -var dump fresh.dump
+    "$CHECK" compare after.dump c_eb fresh.dump c_eb --rtol 1e-6
+    "$CHECK" compare before.dump c_eb after.dump c_eb --rtol 1e-6 --expect-differ
+    "$CHECK" masked before.dump c_ebhalf c_eb v_in
+    "$CHECK" masked after.dump c_ebhalf c_eb v_in
+    ;;
+  units-real)
+    run_lmp real plugin 1 in.eb -var units real -var dump real.dump
+    run_lmp metal plugin 1 in.eb -var dump metal.dump
+    "$CHECK" compare real.dump c_eb metal.dump c_eb --factor 23.060549 --rtol 1e-9
+    ;;
+  sort-off)
+    run_lmp unsorted plugin 1 in.eb -var sort off -var dump unsorted.dump
+    run_lmp sorted plugin 1 in.eb -var dump sorted.dump
+    "$CHECK" compare unsorted.dump c_eb sorted.dump c_eb --rtol 1e-9
+    ;;
+  null-type)
+    run_lmp null plugin 2 in.eb -var elems "Cu NULL" -var mapped 1 -var dump null.dump
+    "$CHECK" reference null.dump c_eb model.bin Cu NULL --rtol 1e-5
+    ;;
+  duplicates)
+    run_lmp dup plugin 1 in.eb -var elems "Cu Cu duplicates yes" -var dump dup.dump
+    "$CHECK" reference dup.dump c_eb model.bin Cu Cu --rtol 1e-5
+    ;;
+  block)
+    run_lmp block plugin 1 in.eb -var elems "Cu Zr block 100" -var dump block.dump
+    "$CHECK" reference block.dump c_eb model.bin Cu Zr --rtol 1e-5
+    ;;
+  comm-cutoff)
+    run_lmp commcut plugin 2 in.eb -var paircut 2.0 -var commcut 7.0 -var dump commcut.dump
+    "$CHECK" reference commcut.dump c_eb model.bin Cu Zr --rtol 1e-5
+    ;;
+  *) die "unknown consistency case $2" ;;
+  esac
+  ;;
+*) die "unknown command $1" ;;
+esac
+echo "PASS: $*"
