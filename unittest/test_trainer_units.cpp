@@ -17,7 +17,10 @@ extern "C" {
 #include "symgnn_tr_optim.h"
 #include "symgnn_tr_state.h"
 #include "symgnn_tr_symm.h"
+#include "symgnn_train.h"
 }
+
+#include <random>
 
 namespace {
 
@@ -313,6 +316,101 @@ TEST(TrainerSymm, ChainRuleToDistributionParameters) {
     tm[j] -= 1e-6;
     EXPECT_NEAR(g[j], (loss(tp) - loss(tm)) / 2e-6, 1e-7) << "theta index " << j;
   }
+}
+
+// End to end through the training kernel: the loss as a function of the 12
+// distribution parameters (fixed deviates eps) has the gradient the trainer
+// computes from the kernel's d loss / d transforms and the chain rule.
+TEST(TrainerSymm, DistributionGradientThroughTheKernel) {
+  const char *names[2] = {"Cu", "Zr"};
+  symgnn_arch arch;
+  symgnn_arch_default(&arch, 2, names);
+  arch.width = 4;
+  arch.nlayers = 1;
+  arch.heads[0] = 1;
+  arch.decoder_depth = 1;
+  const int K = 4, n = 40;
+  const double L = std::cbrt(n / 0.063);
+  const double lat[9] = {L, 0, 0, 0, L, 0, 0, 0, L};
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> u(0.0, L);
+  std::vector<double> pos;
+  while ((int)pos.size() < 3 * n) {
+    const double x[3] = {u(rng), u(rng), u(rng)};
+    bool ok = true;
+    for (size_t j = 0; ok && j < pos.size(); j += 3) {
+      double d2 = 0;
+      for (int k = 0; k < 3; ++k) {
+        const double d = x[k] - pos[j + k] - L * std::round((x[k] - pos[j + k]) / L);
+        d2 += d * d;
+      }
+      ok = d2 > 4.0;
+    }
+    if (ok) pos.insert(pos.end(), x, x + 3);
+  }
+  std::vector<int> sp(n);
+  std::vector<float> labels(n);
+  for (int i = 0; i < n; ++i) {
+    sp[i] = i % 3 == 0;
+    labels[i] = (float)std::sin(pos[3 * i] + 2 * pos[3 * i + 1]);
+  }
+  symgnn_error err;
+  symgnn_graph *g = nullptr;
+  ASSERT_EQ(SYMGNN_OK, symgnn_graph_build(n, pos.data(), lat, sp.data(), 4.0, &g, &err))
+      << err.message;
+  double theta[SYMGNN_TR_NTHETA] = {0.3, -0.2, 0.5,  -0.4, -0.1, 0.2,
+                                    0.7, 0.1,  -0.6, 0.1,  -0.3, -0.2};
+  double t[K * 9], eps[K * 3];
+  symgnn_rng r;
+  symgnn_rng_seed(&r, 8);
+  symgnn_tr_symm_sample(theta, K, &r, t, eps);
+  symgnn_model *model = nullptr;
+  ASSERT_EQ(SYMGNN_OK, symgnn_model_create(&arch, K, t, 3, &model, &err)) << err.message;
+  symgnn_trainer *tr = nullptr;
+  ASSERT_EQ(SYMGNN_OK, symgnn_trainer_create(model, &tr, &err)) << err.message;
+  symgnn_train_opts o;
+  symgnn_train_opts_default(&o);
+  o.dropout = 0.0;
+  o.update_stats = 0;
+  std::vector<float> grad(symgnn_model_nparams(model));
+  const symgnn_graph_view v = symgnn_graph_get_view(g);
+  // Loss and (optionally) d loss / d transforms at parameters th.
+  auto loss_at = [&](const double *th, double *dtr) {
+    double tt[K * 9];
+    for (int k = 0; k < K; ++k) {
+      const int fam = k >= K / 2;
+      double w[3];
+      for (int i = 0; i < 3; ++i)
+        w[i] = th[6 * fam + i] + std::exp(th[6 * fam + 3 + i]) * eps[3 * k + i];
+      symgnn_tr_rodrigues(w, tt + 9 * k, nullptr);
+      if (fam)
+        for (int a = 0; a < 9; ++a) tt[9 * k + a] = -tt[9 * k + a];
+    }
+    double loss = 0;
+    EXPECT_EQ(SYMGNN_OK, symgnn_trainer_step(tr, model, &v, labels.data(), K, tt, &o, &loss,
+                                             grad.data(), dtr, nullptr, &err))
+        << err.message;
+    return loss;
+  };
+  double dtr[K * 9] = {0}, g_an[SYMGNN_TR_NTHETA] = {0};
+  loss_at(theta, dtr);
+  symgnn_tr_symm_backward(theta, K, eps, dtr, g_an);
+  double gmax = 0;
+  for (double x : g_an) gmax = std::max(gmax, std::fabs(x));
+  ASSERT_GT(gmax, 1e-4) << "the distribution parameters must receive a gradient";
+  for (int j = 0; j < SYMGNN_TR_NTHETA; ++j) {
+    const double h = 5e-4; // the loss has ReLU kinks: small steps
+    double tp[SYMGNN_TR_NTHETA], tm[SYMGNN_TR_NTHETA];
+    std::memcpy(tp, theta, sizeof tp);
+    std::memcpy(tm, theta, sizeof tm);
+    tp[j] += h;
+    tm[j] -= h;
+    const double fd = (loss_at(tp, nullptr) - loss_at(tm, nullptr)) / (2 * h);
+    EXPECT_NEAR(g_an[j], fd, 0.03 * gmax) << "theta index " << j;
+  }
+  symgnn_trainer_free(tr);
+  symgnn_model_free(model);
+  symgnn_graph_free(g);
 }
 
 // ------------------------------------------------------------ optimizer
