@@ -168,6 +168,8 @@ protected:
     return d;
   }
 
+  void expect_exact_restart(const std::string &name, const std::string &body);
+
   static std::string dir_;
   static double box_L_;
 };
@@ -226,13 +228,9 @@ TEST_F(TrainerRun, LearnsTheSyntheticLabel) {
 }
 
 // N steps straight vs N/2, stop, --restart, N/2 more: identical curves and weights.
-TEST_F(TrainerRun, RestartContinuesExactly) {
-  const std::string body = std::string("model: {width: 8, heads: [2, 1], decoder_depth: 2, "
-                                       "dropout: 0.25}\n") +
-                           "optimizer: {lr: 0.003}\n"
-                           "schedule: {warmup_steps: 4, decay: cosine, min_lr: 1e-4}\n"
-                           "training: {batch: 3, epochs: 12, eval_interval: 4, seed: 5}\n";
-  const std::string a = config("restart_a", body), b = config("restart_b", body);
+// Run `body` straight and with a stop at step 10 plus a restart; compare.
+void TrainerRun::expect_exact_restart(const std::string &name, const std::string &body) {
+  const std::string a = config(name + "_a", body), b = config(name + "_b", body);
   const Result ra = run(kTrain + " " + a + "/train.yaml");
   ASSERT_EQ(ra.status, 0) << ra.out;
   // 12 epochs of 2 steps (batches of 3 and 1): stop mid-way, off an evaluation step.
@@ -258,6 +256,9 @@ TEST_F(TrainerRun, RestartContinuesExactly) {
                            symgnn_model_nparams(ma) * sizeof(float)));
   EXPECT_EQ(0, std::memcmp(symgnn_model_stats(ma), symgnn_model_stats(mb),
                            symgnn_model_nstats(ma) * sizeof(float)));
+  EXPECT_EQ(symgnn_model_ntransforms(ma), symgnn_model_ntransforms(mb));
+  EXPECT_EQ(0, std::memcmp(symgnn_model_transforms(ma), symgnn_model_transforms(mb),
+                           9 * sizeof(double) * symgnn_model_ntransforms(ma)));
   symgnn_model_free(ma);
   symgnn_model_free(mb);
   // A damaged checkpoint is refused with its reason.
@@ -267,6 +268,24 @@ TEST_F(TrainerRun, RestartContinuesExactly) {
   const Result bad = run(kTrain + " " + b + "/train.yaml --restart " + b + "/bad.ckpt");
   EXPECT_NE(bad.status, 0);
   EXPECT_NE(bad.out.find("CRC-32 mismatch"), std::string::npos) << bad.out;
+}
+
+TEST_F(TrainerRun, RestartContinuesExactly) {
+  const std::string common = "optimizer: {lr: 0.003}\n"
+                             "schedule: {warmup_steps: 4, decay: cosine, min_lr: 1e-4}\n"
+                             "training: {batch: 3, epochs: 12, eval_interval: 4, seed: 5}\n";
+  expect_exact_restart("restart_fixed",
+                       "model: {width: 8, heads: [2, 1], decoder_depth: 2, dropout: 0.25}\n" +
+                           common);
+}
+
+TEST_F(TrainerRun, RestartContinuesExactlyWithLearnedSymmetrization) {
+  expect_exact_restart("restart_learned",
+                       "model: {width: 8, heads: [2, 1], decoder_depth: 2, dropout: 0.25}\n"
+                       "symmetrization: {mode: learned, samples_per_step: 4, "
+                       "inference_transforms: 4}\n"
+                       "optimizer: {lr: 0.003}\n"
+                       "training: {batch: 3, epochs: 12, eval_interval: 4, seed: 6}\n");
 }
 
 // Serial and 2-rank data-parallel runs agree up to float rounding. Batches of

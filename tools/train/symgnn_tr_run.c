@@ -306,22 +306,28 @@ static void format_seconds(double s, char *buf, size_t len) {
     snprintf(buf, len, "%.1fh", s / 3600.0);
 }
 
+/* Learned mode: the model's stored transforms are the M inference draws of
+ * the current distribution (what validation uses and the model files carry). */
+static int store_learned_transforms(run_ctx *x) {
+  if (!x->st.learned) return 0;
+  const int M = x->cfg.inference_transforms;
+  double *t = malloc((size_t)M * 9 * sizeof(double));
+  symgnn_error err;
+  if (!t) return snprintf(x->msg, sizeof x->msg, "out of memory"), -1;
+  symgnn_tr_symm_inference(x->st.theta, M, x->cfg.symm_seed, t);
+  const symgnn_status s = symgnn_model_set_transforms(x->model, M, t, &err);
+  free(t);
+  if (s != SYMGNN_OK)
+    return snprintf(x->msg, sizeof x->msg, "learned transforms: %s", err.message), -1;
+  return 0;
+}
+
 /* Validation in eval mode, learning-curve row, best model, checkpoint,
  * progress line; sets *stop when patience is exhausted. */
 static int evaluate(run_ctx *x, int *stop) {
   symgnn_tr_state *st = &x->st;
   const symgnn_tr_config *c = &x->cfg;
-  if (st->learned) {
-    const int M = c->inference_transforms;
-    double *t = malloc((size_t)M * 9 * sizeof(double));
-    symgnn_error err;
-    if (!t) return snprintf(x->msg, sizeof x->msg, "out of memory"), -1;
-    symgnn_tr_symm_inference(st->theta, M, c->symm_seed, t);
-    const symgnn_status s = symgnn_model_set_transforms(x->model, M, t, &err);
-    free(t);
-    if (s != SYMGNN_OK)
-      return snprintf(x->msg, sizeof x->msg, "learned transforms: %s", err.message), -1;
-  }
+  if (store_learned_transforms(x)) return -1;
   symgnn_tr_scores sc;
   if (symgnn_tr_evaluate(x->model, &x->val, x->comm, NULL, &sc, x->msg, sizeof x->msg)) return -1;
   const double elapsed = now_seconds() - x->t0;
@@ -389,6 +395,7 @@ static int train_loop(run_ctx *x) {
   x->wall0 = st->wall_time;
   x->step0 = st->step;
   last_scores_from_curve(x);
+  if (store_learned_transforms(x)) return -1; /* theta may come from a checkpoint */
   int stop = c->patience > 0 && st->bad_evals >= c->patience;
   int evaluated = st->ncurve > 0 && st->curve[st->ncurve - 1].step == st->step;
   if (x->comm->rank == 0)
