@@ -288,6 +288,34 @@ TEST_F(TrainerRun, RestartContinuesExactlyWithLearnedSymmetrization) {
                        "training: {batch: 3, epochs: 12, eval_interval: 4, seed: 6}\n");
 }
 
+// Patience counts evaluations without a higher validation Pearson.
+TEST_F(TrainerRun, EarlyStopsOnValidationPearson) {
+  const std::string d =
+      config("patience", std::string(kSmallModel) + "optimizer: {lr: 0.003}\n"
+                                                    "training: {batch: 2, epochs: 200, "
+                                                    "eval_interval: 2, patience: 2, seed: 1}\n");
+  const Result r = run(kTrain + " " + d + "/train.yaml");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("(early stop: patience)"), std::string::npos) << r.out;
+  const auto rows = read_curve(d + "/learning_curve.csv");
+  ASSERT_GE(rows.size(), 3u);
+  ASSERT_LT(rows.size(), 200u);
+  // The last two evaluations did not beat the best before them; every earlier
+  // stretch without improvement was shorter than the patience.
+  double best = -2;
+  int bad = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const double p = rows[i].at("val_pearson");
+    if (p > best) {
+      best = p;
+      bad = 0;
+    } else {
+      ++bad;
+    }
+    EXPECT_EQ(bad == 2, i + 1 == rows.size()) << "row " << i;
+  }
+}
+
 // Serial and 2-rank data-parallel runs agree up to float rounding. Batches of
 // 3 of the 4 boxes: shares of 2+1 and 1+0 configurations (an idle rank still
 // joins every reduction). Only the training loss is compared tightly: the
