@@ -1,0 +1,198 @@
+/* Training step driver: checks the inputs, agrees with the other ranks on
+ * sizes and failures, then runs the train-mode forward pass, the MSE loss and
+ * the backward pass kernel by kernel. */
+#include "symgnn_model_impl.h"
+#include "symgnn_train_impl.h"
+
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+void symgnn_train_opts_default(symgnn_train_opts *opts) {
+  memset(opts, 0, sizeof *opts);
+  opts->dropout = 0.25;
+  opts->seed = 0;
+  opts->bn_momentum = 0.1;
+  opts->update_stats = 1;
+}
+
+/* The model must have the architecture the trainer was created for. */
+static symgnn_status check_model(const symgnn_trainer *tr, const symgnn_model *m,
+                                 symgnn_error *err) {
+  const symgnn_arch *a = &m->arch;
+  int same = a->nelements == tr->arch.nelements && a->width == tr->arch.width &&
+             a->nlayers == tr->arch.nlayers && a->decoder_depth == tr->arch.decoder_depth &&
+             m->layout.nparams == tr->lay.nparams && m->layout.nstats == tr->lay.nstats;
+  for (int l = 0; same && l < a->nlayers; ++l) same = a->heads[l] == tr->arch.heads[l];
+  if (!same)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG,
+                            "model architecture differs from the one the trainer was created for");
+  return SYMGNN_OK;
+}
+
+static symgnn_status check_inputs(const symgnn_graph_view *g, const symgnn_model *m,
+                                  const float *labels, int ntr, const double *tr,
+                                  const symgnn_train_opts *o, int *maxdeg, symgnn_error *err) {
+  if (g->nlocal < 0 || g->ntotal != g->nlocal)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG,
+                            "training needs a graph without ghosts (nlocal %d, ntotal %d)",
+                            g->nlocal, g->ntotal);
+  if (!g->offsets || (g->nlocal > 0 && (!g->species || !g->src || !g->disp)))
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "graph arrays missing");
+  if (g->offsets[0] != 0)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "graph offsets must start at 0");
+  *maxdeg = 0;
+  for (int t = 0; t < g->nlocal; ++t) {
+    const int64_t deg = g->offsets[t + 1] - g->offsets[t];
+    if (deg < 1)
+      return symgnn_set_error(err, SYMGNN_ERR_ARG,
+                              "node %d has no incoming edge (its self-loop is required)", t);
+    if (deg > INT_MAX / 4)
+      return symgnn_set_error(err, SYMGNN_ERR_ARG, "node %d has too many edges", t);
+    if (deg > *maxdeg) *maxdeg = (int)deg;
+    if (g->species[t] < 0 || g->species[t] >= m->arch.nelements)
+      return symgnn_set_error(err, SYMGNN_ERR_ARG, "node %d has species %d, model has %d elements",
+                              t, g->species[t], m->arch.nelements);
+    if (labels && !isfinite(labels[t]))
+      return symgnn_set_error(err, SYMGNN_ERR_NONFINITE, "label of node %d is not finite", t);
+  }
+  const int64_t ne = g->offsets[g->nlocal];
+  if (ne > INT_MAX)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "%lld edges exceed the per-rank limit of %d",
+                            (long long)ne, INT_MAX);
+  for (int64_t e = 0; e < ne; ++e) {
+    if (g->src[e] < 0 || g->src[e] >= g->nlocal)
+      return symgnn_set_error(err, SYMGNN_ERR_ARG, "edge %lld has source %d outside 0..%d",
+                              (long long)e, g->src[e], g->nlocal - 1);
+    for (int k = 0; k < 3; ++k)
+      if (!isfinite(g->disp[3 * e + k]))
+        return symgnn_set_error(err, SYMGNN_ERR_NONFINITE,
+                                "edge %lld has a non-finite displacement", (long long)e);
+  }
+  if (ntr < 1 || ntr > 4096 || !tr)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "number of transforms %d outside 1..4096", ntr);
+  for (int i = 0; i < 9 * ntr; ++i)
+    if (!isfinite(tr[i]))
+      return symgnn_set_error(err, SYMGNN_ERR_NONFINITE, "transform %d has a non-finite entry",
+                              i / 9 + 1);
+  if (!(o->dropout >= 0.0 && o->dropout < 1.0))
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "dropout %g outside [0, 1)", o->dropout);
+  if (!(o->bn_momentum >= 0.0 && o->bn_momentum <= 1.0))
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "BatchNorm momentum %g outside [0, 1]",
+                            o->bn_momentum);
+  return SYMGNN_OK;
+}
+
+/* Destination blocks holding whole destinations with at most blkcap edges. */
+static int make_blocks(const int64_t *off, int n, int64_t blkcap, int *blk) {
+  int nb = 0;
+  blk[0] = 0;
+  for (int t = 0; t < n;) {
+    int t1 = t + 1;
+    while (t1 < n && off[t1 + 1] - off[t] <= blkcap) ++t1;
+    blk[++nb] = t1;
+    t = t1;
+  }
+  return nb;
+}
+
+/* This rank's sums of x and x x^T over the float displacements. */
+static void moments(const symgnn_step *s, double xs[3], double xx[9]) {
+  memset(xs, 0, 3 * sizeof(double));
+  memset(xx, 0, 9 * sizeof(double));
+  for (int64_t e = 0; e < s->ne; ++e) {
+    const double x[3] = {(float)s->disp[3 * e], (float)s->disp[3 * e + 1],
+                         (float)s->disp[3 * e + 2]};
+    for (int r = 0; r < 3; ++r) {
+      xs[r] += x[r];
+      for (int q = 0; q < 3; ++q) xx[3 * r + q] += x[r] * x[q];
+    }
+  }
+}
+
+/* Local checks and allocation, then one reduction so every rank learns the
+ * global sizes and whether any rank failed (all ranks return together). */
+static symgnn_status prepare(symgnn_trainer *tr, symgnn_model *model,
+                             const symgnn_graph_view *graph, const float *labels, int ntr,
+                             const double *transforms, const symgnn_train_opts *opts,
+                             symgnn_step *s, symgnn_error *err) {
+  int maxdeg = 0;
+  symgnn_status st = check_model(tr, model, err);
+  if (st == SYMGNN_OK) st = check_inputs(graph, model, labels, ntr, transforms, opts, &maxdeg, err);
+  const int n = st == SYMGNN_OK ? graph->nlocal : 0;
+  const int64_t ne = st == SYMGNN_OK ? graph->offsets[n] : 0;
+  const int64_t blkcap = maxdeg > SYMGNN_TRAIN_BLOCK ? maxdeg : SYMGNN_TRAIN_BLOCK;
+  if (st == SYMGNN_OK && !symgnn_trainer_reserve(tr, n, ne, ntr, blkcap, maxdeg))
+    st = symgnn_set_error(err, SYMGNN_ERR_NOMEM,
+                          "out of memory for a training step on %d nodes and %lld edges", n,
+                          (long long)ne);
+  double g[3] = {(double)n, (double)ne, st == SYMGNN_OK ? 0.0 : 1.0};
+  symgnn_reduce_sum(&opts->reduce, g, 3);
+  if (st != SYMGNN_OK) return st;
+  if (g[2] > 0.0)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "training step failed on another rank");
+  if (g[0] < 2.0 || g[1] < 2.0)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG,
+                            "BatchNorm needs at least 2 nodes and 2 edges over all ranks (%g, %g)",
+                            g[0], g[1]);
+  memset(s, 0, sizeof *s);
+  s->tr = tr;
+  s->opts = opts;
+  s->params = model->params;
+  s->stats = opts->update_stats ? model->stats : NULL;
+  s->n = n;
+  s->ne = ne;
+  s->nglob = g[0];
+  s->eglob = g[1];
+  s->species = graph->species;
+  s->src = graph->src;
+  s->off = graph->offsets;
+  s->disp = graph->disp;
+  s->blk = (int *)tr->blk.p;
+  s->nblk = make_blocks(graph->offsets, n, blkcap, (int *)tr->blk.p);
+  s->blkcap = blkcap;
+  s->ntr = ntr;
+  s->transforms = transforms;
+  s->keep_scale = opts->dropout > 0.0 ? (float)(1.0 / (1.0 - opts->dropout)) : 0.0f;
+  moments(s, s->xs, s->xx);
+  return SYMGNN_OK;
+}
+
+symgnn_status symgnn_trainer_step(symgnn_trainer *tr, symgnn_model *model,
+                                  const symgnn_graph_view *graph, const float *labels,
+                                  int ntransforms, const double *transforms,
+                                  const symgnn_train_opts *opts, double *loss, float *grad,
+                                  double *dtransforms, float *pred, symgnn_error *err) {
+  if (!tr || !model || !graph || !opts)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "trainer, model, graph and options are required");
+  symgnn_step s;
+  symgnn_status st = prepare(tr, model, graph, labels, ntransforms, transforms, opts, &s, err);
+  if (st != SYMGNN_OK) return st;
+  const int L = tr->lay.nlayers;
+  const int backward = labels && (grad || dtransforms);
+  if (backward) {
+    memset(tr->gacc, 0, tr->lay.nparams * sizeof(double));
+    s.gacc = tr->gacc;
+  }
+  symgnn_node_encoder_forward(&s);
+  symgnn_edge_encoder_forward(&s);
+  for (int l = 0; l < L; ++l) symgnn_layer_forward(&s, l);
+  symgnn_decoder_forward(&s);
+  const float *p = TB_F(tr->pred);
+  if (pred) memcpy(pred, p, (size_t)s.n * sizeof(float));
+  if (!labels) return SYMGNN_OK;
+  double sq = 0.0;
+  for (int i = 0; i < s.n; ++i) sq += ((double)p[i] - labels[i]) * ((double)p[i] - labels[i]);
+  symgnn_reduce_sum(&opts->reduce, &sq, 1);
+  if (loss) *loss = sq / s.nglob;
+  if (!isfinite(sq))
+    return symgnn_set_error(err, SYMGNN_ERR_NONFINITE, "training loss is not finite");
+  if (!backward) return SYMGNN_OK;
+  symgnn_decoder_backward(&s, labels);
+  for (int l = L - 1; l >= 0; --l) symgnn_layer_backward(&s, l);
+  symgnn_edge_encoder_backward(&s, dtransforms);
+  symgnn_node_encoder_backward(&s);
+  if (grad)
+    for (size_t i = 0; i < tr->lay.nparams; ++i) grad[i] += (float)tr->gacc[i];
+  return SYMGNN_OK;
+}

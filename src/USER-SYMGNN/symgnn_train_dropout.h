@@ -1,0 +1,23 @@
+/* Internal: inverted-dropout keep masks of the trainer. Layer l draws its node
+ * mask from stream 2l and its edge mask from stream 2l+1 of the step seed;
+ * element i of a mask is row-major element i of the [rows][width] state. */
+#ifndef SYMGNN_TRAIN_DROPOUT_H
+#define SYMGNN_TRAIN_DROPOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Keep bits (bit i set = element i kept) for n elements with drop probability
+ * p, from stream `stream` of `seed`. */
+void symgnn_dropout_draw(uint64_t *bits, size_t n, double p, uint64_t seed, uint64_t stream);
+/* x[i] *= scale where bit i is set, x[i] = 0 elsewhere. */
+void symgnn_dropout_apply(float *x, const uint64_t *bits, size_t n, float scale);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

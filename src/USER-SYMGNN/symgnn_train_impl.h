@@ -1,0 +1,120 @@
+/* Internal: the trainer object and the per-step state shared by the training
+ * kernels (encoders, message-passing layers, decoder). */
+#ifndef SYMGNN_TRAIN_IMPL_H
+#define SYMGNN_TRAIN_IMPL_H
+
+#include "symgnn_layout.h"
+#include "symgnn_train.h"
+#include "symgnn_train_bn.h"
+#include "symgnn_train_dropout.h"
+
+#include <stdint.h>
+
+#define SYMGNN_TRAIN_BLOCK 8192 /* edges per block in blocked edge passes */
+#define SYMGNN_LEAKY 0.01f      /* LeakyReLU slope of the attention pre-activation */
+
+/* A growable scratch buffer; contents are not kept when it grows. */
+typedef struct {
+  void *p;
+  size_t bytes;
+} symgnn_tbuf;
+
+struct symgnn_trainer {
+  symgnn_arch arch;
+  symgnn_layout lay;
+  int hwmax, hmax;
+  double *gacc; /* nparams: this step's gradient, accumulated in double */
+  /* node arrays, N rows */
+  symgnn_tbuf h[SYMGNN_MAX_LAYERS + 1]; /* [N][d] layer inputs/outputs (after dropout) */
+  symgnn_tbuf z[SYMGNN_MAX_LAYERS];     /* [N][hw] attention values h W_src^T */
+  symgnn_tbuf m[SYMGNN_MAX_LAYERS];     /* [N][merged] BN_node input */
+  symgnn_tbuf hmask[SYMGNN_MAX_LAYERS]; /* N*d keep bits */
+  symgnn_tbuf enc_r, enc_y;             /* [N][d] node encoder Linear input, BN1 input */
+  symgnn_tbuf dec_y, dec_z;             /* [depth][N][d] decoder BN input and output */
+  symgnn_tbuf ab, dz, nt1, nt2;         /* [N][2hw], [N][hw] x3 node scratch */
+  symgnn_tbuf dh, pred;                 /* [N][d] node gradient, [N] predictions */
+  /* edge arrays, E rows */
+  symgnn_tbuf g[SYMGNN_MAX_LAYERS];     /* [E][d] layer inputs (after dropout) */
+  symgnn_tbuf f[SYMGNN_MAX_LAYERS];     /* [E][hw] LeakyReLU(u) */
+  symgnn_tbuf att[SYMGNN_MAX_LAYERS];   /* [E][H] softmax weights */
+  symgnn_tbuf gmask[SYMGNN_MAX_LAYERS]; /* E*d keep bits */
+  symgnn_tbuf dg, y1;                   /* [E][d] edge gradient, edge encoder BN1 input */
+  /* per-block and small scratch */
+  symgnn_tbuf et;     /* [block][hwmax] */
+  symgnn_tbuf er, ed; /* [block][d] */
+  symgnn_tbuf gtmp;   /* [2*hwmax][d] product scratch of symgnn_acc_tn */
+  symgnn_tbuf blk;    /* destination block boundaries */
+  symgnn_tbuf grp;    /* [maxdeg][2*hmax] floats: per-destination logits and dots */
+  symgnn_tbuf bnst;   /* batch mean/istd of every BN instance */
+  symgnn_tbuf work;   /* doubles: sums, coefficients */
+  symgnn_tbuf fwork;  /* floats: folded weights and per-feature terms of the kernels */
+};
+
+/* State of one training step, shared by the kernels. */
+typedef struct {
+  symgnn_trainer *tr;
+  const symgnn_train_opts *opts;
+  const float *params;
+  float *stats;        /* model running statistics, NULL when not updated */
+  double *gacc;        /* gradient accumulator, NULL in a forward-only step */
+  int n;               /* local nodes */
+  int64_t ne;          /* local edges */
+  double nglob, eglob; /* node and edge counts over all ranks */
+  const int *species, *src;
+  const int64_t *off;
+  const double *disp;
+  int nblk;
+  const int *blk; /* nblk + 1 destination boundaries, blocks hold whole destinations */
+  int64_t blkcap; /* rows of the block scratch */
+  int ntr;
+  const double *transforms;
+  double xs[3], xx[9]; /* this rank's sum of x and of x x^T (x = float displacement) */
+  float keep_scale;    /* 1/(1-p), 0 when dropout is off */
+} symgnn_step;
+
+/* Grow the step buffers for n nodes, ne edges, ntr transforms, edge blocks of
+ * blkcap rows and destinations of at most maxdeg edges; 0 when out of memory. */
+int symgnn_trainer_reserve(symgnn_trainer *tr, int n, int64_t ne, int ntr, int64_t blkcap,
+                           int maxdeg);
+
+/* Pointer to a buffer's data as floats / doubles. */
+#define TB_F(b) ((float *)(b).p)
+#define TB_D(b) ((double *)(b).p)
+
+/* BN instance slots (batch statistics storage). */
+int symgnn_slot_node_bn(int which);
+int symgnn_slot_layer_bn(int layer, int edge);
+int symgnn_slot_dec_bn(const symgnn_step *s, int block);
+int symgnn_slot_edge_bn(const symgnn_step *s, int branch, int which);
+/* Number of BN slots for K transforms. */
+int symgnn_nslots(const symgnn_layout *lay, int ntr);
+
+/* A BatchNorm view of layout entry `ref` with batch statistics in `slot`. */
+void symgnn_step_bn(const symgnn_step *s, const symgnn_bn_ref *ref, int slot, double *work,
+                    symgnn_bn *bn);
+
+/* acc[m][n] += sum over rows r of x[r][i] * y[r][j] (float GEMM per chunk of
+ * rows, double accumulation across chunks); tmp holds m*n floats. */
+void symgnn_acc_tn(double *acc, const float *x, int ldx, const float *y, int ldy, int64_t rows,
+                   int m, int n, float *tmp);
+/* acc[j] += sum over rows of x[r][j]. */
+void symgnn_acc_colsum(double *acc, const float *x, int64_t rows, int w);
+
+/* Node encoder: h[0] from species; backward takes dh (grad of h[0]). */
+void symgnn_node_encoder_forward(symgnn_step *s);
+void symgnn_node_encoder_backward(symgnn_step *s);
+/* Edge encoder: g[0] = mean over transforms of phi(x O_k); backward takes dg
+ * (grad of g[0]) and accumulates d loss / d O_k into dtr (K x 9, may be NULL). */
+void symgnn_edge_encoder_forward(symgnn_step *s);
+void symgnn_edge_encoder_backward(symgnn_step *s, double *dtr);
+/* Message-passing layer l: h[l], g[l] -> h[l+1], g[l+1] (g only before the last). */
+void symgnn_layer_forward(symgnn_step *s, int l);
+/* Backward of layer l: dh, dg hold the gradients of h[l+1], g[l+1] on entry and
+ * of h[l], g[l] on return. */
+void symgnn_layer_backward(symgnn_step *s, int l);
+/* Decoder: predictions (pred scratch) from h[L]; backward of the MSE loss
+ * against labels and of the decoder, leaving the gradient of h[L] in dh. */
+void symgnn_decoder_forward(symgnn_step *s);
+void symgnn_decoder_backward(symgnn_step *s, const float *labels);
+
+#endif

@@ -1,0 +1,125 @@
+/* Train-mode forward pass of one message-passing layer (EGAT + BN +
+ * projection + residual + dropout). The edge pre-activation is computed in
+ * blocks of whole destinations; only f = LeakyReLU(u) and the softmax weights
+ * are kept for the backward pass. BN_edge is folded into the edge projection,
+ * so BN_edge(f) is never materialized. */
+#include "symgnn_train_attention.h"
+#include "symgnn_train_impl.h"
+
+#include <cblas.h>
+#include <string.h>
+
+void symgnn_layer_attn_args(const symgnn_step *s, int l, symgnn_attn *a) {
+  const symgnn_trainer *tr = s->tr;
+  const symgnn_layer_ref *L = &tr->lay.layer[l];
+  memset(a, 0, sizeof *a);
+  a->d = tr->lay.width;
+  a->heads = L->heads;
+  a->hw = L->hw;
+  a->off = s->off;
+  a->src = s->src;
+  a->ab = TB_F(tr->ab);
+  a->z = TB_F(tr->z[l]);
+  a->attn = s->params + L->attn;
+  a->bias = s->params + L->bias;
+  a->blk = TB_F(tr->et);
+  a->f = TB_F(tr->f[l]);
+  a->att = TB_F(tr->att[l]);
+  a->grp = TB_F(tr->grp);
+}
+
+/* Mean over heads (last layer): m[t][k] = (1/H) sum_h full[t][h*d + k]. */
+static void merge_heads(const float *full, int n, int d, int H, float *m) {
+  for (int t = 0; t < n; ++t) {
+    const float *ft = full + (size_t)t * H * d;
+    float *mt = m + (size_t)t * d;
+    for (int k = 0; k < d; ++k) {
+      float acc = 0.0f;
+      for (int h = 0; h < H; ++h) acc += ft[h * d + k];
+      mt[k] = acc / (float)H;
+    }
+  }
+}
+
+/* out[i] = in[i] + bias for n rows of d (residual plus projection bias). */
+static void residual_init(const float *in, const float *bias, size_t n, int d, float *out) {
+  for (size_t i = 0; i < n; ++i)
+    for (int j = 0; j < d; ++j) out[i * d + j] = in[i * d + j] + bias[j];
+}
+
+/* g[l+1] = BN_edge(f) P_e^T + p_e + g[l], with BN folded into P_e. */
+static void edge_update(symgnn_step *s, int l, const symgnn_bn *bn) {
+  symgnn_trainer *tr = s->tr;
+  const symgnn_layer_ref *L = &tr->lay.layer[l];
+  const int d = tr->lay.width, hw = L->hw;
+  const float *P = s->params + L->proj_edge.w, *pb = s->params + L->proj_edge.b;
+  float *Pf = TB_F(tr->fwork), *biasf = Pf + (size_t)d * hw;
+  for (int k = 0; k < d; ++k) {
+    double acc = pb[k];
+    for (int j = 0; j < hw; ++j) {
+      const double a = bn->gamma[j] * bn->istd[j];
+      Pf[(size_t)k * hw + j] = (float)(P[(size_t)k * hw + j] * a);
+      acc += P[(size_t)k * hw + j] * (bn->beta[j] - bn->mean[j] * a);
+    }
+    biasf[k] = (float)acc;
+  }
+  float *gn = TB_F(tr->g[l + 1]);
+  residual_init(TB_F(tr->g[l]), biasf, (size_t)s->ne, d, gn);
+  if (s->ne > 0)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)s->ne, d, hw, 1.0f, TB_F(tr->f[l]),
+                hw, Pf, hw, 1.0f, gn, d);
+  if (s->keep_scale > 0.0f) {
+    uint64_t *bits = (uint64_t *)tr->gmask[l].p;
+    symgnn_dropout_draw(bits, (size_t)s->ne * d, s->opts->dropout, s->opts->seed,
+                        2 * (uint64_t)l + 1);
+    symgnn_dropout_apply(gn, bits, (size_t)s->ne * d, s->keep_scale);
+  }
+}
+
+void symgnn_layer_forward(symgnn_step *s, int l) {
+  symgnn_trainer *tr = s->tr;
+  const symgnn_layer_ref *L = &tr->lay.layer[l];
+  const int d = tr->lay.width, H = L->heads, hw = L->hw, merged = L->merged;
+  const int last = (l == tr->lay.nlayers - 1);
+  const float *p = s->params, *h = TB_F(tr->h[l]), *g = TB_F(tr->g[l]);
+  float *m = TB_F(tr->m[l]), *xn = TB_F(tr->nt2), *hn = TB_F(tr->h[l + 1]);
+  float *mfull = merged == hw ? m : TB_F(tr->nt1);
+  double *work = TB_D(tr->work), *fsum = work + 5 * (size_t)tr->hwmax;
+  if (s->n > 0) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->n, 2 * hw, d, 1.0f, h, d, p + L->w_ni,
+                d, 0.0f, TB_F(tr->ab), 2 * hw);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->n, hw, d, 1.0f, h, d, p + L->w_src, d,
+                0.0f, TB_F(tr->z[l]), hw);
+  }
+  symgnn_attn a;
+  symgnn_layer_attn_args(s, l, &a);
+  a.m = mfull;
+  a.fsum = last ? NULL : fsum;
+  memset(fsum, 0, 2 * (size_t)hw * sizeof(double));
+  for (int b = 0; b < s->nblk; ++b) {
+    const int t0 = s->blk[b], t1 = s->blk[b + 1];
+    a.e0 = s->off[t0];
+    const int nb = (int)(s->off[t1] - a.e0);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, hw, d, 1.0f, g + (size_t)a.e0 * d, d,
+                p + L->w_fij, d, 0.0f, a.blk, hw);
+    symgnn_attn_forward(&a, t0, t1);
+  }
+  if (merged != hw) merge_heads(mfull, s->n, d, H, m);
+  /* node update: h[l+1] = BN_node(m) P_n^T + p_n + h[l], then dropout */
+  symgnn_bn bn;
+  symgnn_step_bn(s, &L->bn_node, symgnn_slot_layer_bn(l, 0), work, &bn);
+  symgnn_bn_rows_forward(&bn, m, (size_t)s->n, s->nglob, &s->opts->reduce, xn);
+  residual_init(h, p + L->proj_node.b, (size_t)s->n, d, hn);
+  if (s->n > 0)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->n, d, merged, 1.0f, xn, merged,
+                p + L->proj_node.w, merged, 1.0f, hn, d);
+  if (s->keep_scale > 0.0f) {
+    uint64_t *bits = (uint64_t *)tr->hmask[l].p;
+    symgnn_dropout_draw(bits, (size_t)s->n * d, s->opts->dropout, s->opts->seed, 2 * (uint64_t)l);
+    symgnn_dropout_apply(hn, bits, (size_t)s->n * d, s->keep_scale);
+  }
+  if (last) return; /* the last layer's edge output is never used */
+  symgnn_step_bn(s, &L->bn_edge, symgnn_slot_layer_bn(l, 1), work, &bn);
+  symgnn_bn_stats(&bn, fsum, s->eglob, &s->opts->reduce);
+  edge_update(s, l, &bn);
+}
