@@ -189,6 +189,12 @@ prune_old() {
 main() {
   install_packages
   mkdir -p "$CACHE"
+  # One build at a time per cache (a second caller waits, then finds the results cached).
+  exec 9>"$CACHE/.lock"
+  if ! flock -n 9; then
+    say "waiting for another build-lammps.sh using $CACHE"
+    flock 9
+  fi
   local tree_key
   if [ -n "${LAMMPS_SOURCE_DIR:-}" ]; then
     use_user_tree

@@ -5,9 +5,10 @@
 #   lmp_test.sh ranks VARIANT NP COMM DATA [PX PY PZ]   same values as the serial run
 #   lmp_test.sh error CASE                    a failing input prints the expected message
 #   lmp_test.sh consistency CASE              moved atoms, group mask, units real, sorting, ...
+#   lmp_test.sh build-script CASE             scripts/build-lammps.sh refuses bad inputs
 # VARIANT: plugin (plugin load), autoload (LAMMPS_PLUGIN_PATH), builtin (lmp with the package).
 # Environment (set by CMake): LMP_PLAIN LMP_BUILTIN PLUGIN_DIR FAKE_PLUGIN CHECK MODEL_TOOL
-# MPIEXEC INPUTS WORK LAMMPS_POTENTIALS.
+# MPIEXEC INPUTS WORK LAMMPS_POTENTIALS BUILD_SCRIPT.
 set -euo pipefail
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 mkdir -p "$WORK"
@@ -166,6 +167,30 @@ consistency)
     ;;
   *) die "unknown consistency case $2" ;;
   esac
+  ;;
+build-script)
+  # scripts/build-lammps.sh refuses bad inputs before building anything.
+  cache=$WORK/build-script-$2
+  rm -rf "$cache"
+  mkdir -p "$cache/download"
+  case $2 in
+  sha-mismatch)
+    echo "not the LAMMPS tarball" >"$cache/download/lammps_20250204+dfsg.1.orig.tar.xz"
+    regex="sha256 mismatch for .*lammps_20250204\+dfsg\.1\.orig\.tar\.xz: expected 3671165bd52fad36734e0a9136c5bc5ecb225e03988f8c89aa13366a8b53b1c7, got [0-9a-f]{64}; refusing to build an unverified LAMMPS"
+    ;;
+  no-tree)
+    export LAMMPS_SOURCE_DIR=$cache/download
+    regex="LAMMPS_SOURCE_DIR=.* is neither a LAMMPS tree nor its src/"
+    ;;
+  *) die "unknown build-script case $2" ;;
+  esac
+  if SYMGNN_CACHE=$cache "$BUILD_SCRIPT" >"$cache.out" 2>&1; then die "build-lammps.sh succeeded"; fi
+  grep -E -q -- "$regex" "$cache.out" || {
+    cat "$cache.out" >&2
+    die "expected message not found: $regex"
+  }
+  [ ! -e "$cache/lammps.env" ] || die "lammps.env written although the script failed"
+  grep -E -m1 -- "$regex" "$cache.out"
   ;;
 *) die "unknown command $1" ;;
 esac
