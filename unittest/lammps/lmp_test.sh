@@ -86,11 +86,11 @@ setup)
       tail -n 30 make-data.out >&2
       die "making the configurations failed"
     }
-  for d in ortho tri slab; do [ -s "$d.data" ] || die "$d.data missing"; done
+  for d in ortho tri slab tiny; do [ -s "$d.data" ] || die "$d.data missing"; done
   ;;
 serial)
   v=$2
-  for d in ortho tri slab; do
+  for d in ortho tri slab tiny; do
     run_lmp "$v-serial-$d" "$v" 1 in.eb -var data "$d.data" -var dump "$v-serial-$d.dump"
     "$CHECK" reference "$v-serial-$d.dump" c_eb model.bin Cu Zr --rtol 1e-5
   done
