@@ -1,0 +1,354 @@
+#!/usr/bin/env bash
+# USER-SYMGNN benchmark (issue 5): builds what it needs, runs every measurement and writes
+# bench/RESULTS.md. See bench/README.md for what is measured and how.
+#   bench/run.sh                      everything (about 45 minutes on 2 cores)
+#   BENCH_SECTIONS="check forward" bench/run.sh     only some sections
+# Environment: SYMGNN_BUILD_DIR (default ./build), BENCH_WORK (default $BUILD/bench-work),
+# BENCH_REPEATS (timed repeats per measurement, default 5), BENCH_TRAIN_EPOCHS (default 6),
+# BENCH_TORCH_FULL_BATCH=1 (also the PyTorch full-batch training step; needs ~20 GB),
+# BENCH_SIZES / BENCH_PEER_SIZES (subsets of "3000 32000 256000" / "3000 32000", for quick tries),
+# SYMGNN_DATA_DIR (default /work/shared/data/cuzr-eb), BENCH_RESULTS (default bench/RESULTS.md).
+set -uo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${SYMGNN_BUILD_DIR:-$REPO/build}
+WORK=${BENCH_WORK:-$BUILD/bench-work}
+R=$WORK/results
+REPEATS=${BENCH_REPEATS:-5}
+EPOCHS=${BENCH_TRAIN_EPOCHS:-6}
+DATA=${SYMGNN_DATA_DIR:-/work/shared/data/cuzr-eb}
+CACHE=${SYMGNN_CACHE:-$HOME/.cache/symgnn}
+OUTPUT=${BENCH_RESULTS:-$REPO/bench/RESULTS.md}
+SECTIONS=${BENCH_SECTIONS:-check sgemm forward memory torch profile callgrind lammps train}
+PY=/usr/bin/python3
+# glibc keeps freed memory for reuse instead of returning each large tensor to the kernel:
+# PyTorch's CPU allocator does not cache, and the page faults on fresh E x 256 tensors cost
+# the peer about half of its forward time otherwise (measured in the check section too).
+TORCH_MALLOC="glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736"
+SIZES=${BENCH_SIZES:-3000 32000 256000}
+PEER_SIZES=${BENCH_PEER_SIZES:-3000 32000}
+
+log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
+# skip NAME REASON: the measurement NAME is reported as "not measured: REASON".
+skip() {
+  echo "$2" >"$R/$1.skip"
+  log "not measured: $1: $2"
+}
+# rec NAME CMD...: run CMD, keep its stdout as key: value lines in $R/NAME.txt with the command
+# line and the 1-minute load average before and after; a failure becomes NAME.skip.
+rec() {
+  local name=$1
+  shift
+  log "$name"
+  {
+    echo "command: $*" | sed "s#$WORK#\$WORK#g; s#$REPO/##g; s#$BUILD#build#g; s#${LMP_PLAIN:-@@}#\$LMP_PLAIN#g"
+    echo "load_before: $(load1)"
+  } >"$R/$name.txt"
+  "$@" >>"$R/$name.txt" 2>"$R/$name.err"
+  local rc=$?
+  echo "load_after: $(load1)" >>"$R/$name.txt"
+  if [ $rc -ne 0 ]; then
+    skip "$name" "command failed (exit $rc): $(tail -n 1 "$R/$name.err")"
+    mv "$R/$name.txt" "$R/$name.failed"
+  fi
+  return $rc
+}
+# threads T CMD...: run CMD with T OpenMP and T OpenBLAS threads.
+threads() {
+  local t=$1
+  shift
+  env OMP_NUM_THREADS="$t" OPENBLAS_NUM_THREADS="$t" MKL_NUM_THREADS="$t" "$@"
+}
+mem_available_gb() { awk '/MemAvailable/ {printf "%d", $2 / 1048576}' /proc/meminfo; }
+
+# ------------------------------------------------------------------ dependencies
+ensure_packages() {
+  local need=() p
+  for p in python3-torch python3-numpy libopenblas0-pthread valgrind linux-perf time; do
+    dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
+  done
+  if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+      log "missing packages (install them as root): ${need[*]}"
+      return
+    fi
+    log "installing ${need[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}" >"$WORK/apt.log" 2>&1 ||
+      { apt-get update >>"$WORK/apt.log" 2>&1 &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y "${need[@]}" >>"$WORK/apt.log" 2>&1; } ||
+      log "apt-get failed, see $WORK/apt.log"
+  fi
+  # Debian's torch calls the generic libblas.so.3: make sure the alternative is OpenBLAS.
+  local alt cur ob
+  alt=libblas.so.3-$(gcc -dumpmachine | sed 's/-pc-/-/')
+  cur=$(readlink -f "/etc/alternatives/$alt" 2>/dev/null || true)
+  ob=$(update-alternatives --list "$alt" 2>/dev/null | grep -m1 openblas || true)
+  if [[ $cur != *openblas* && -n $ob && $(id -u) -eq 0 ]]; then
+    log "pointing $alt to $ob (was $cur)"
+    update-alternatives --set "$alt" "$ob" >/dev/null
+  fi
+}
+
+# ------------------------------------------------------------------ build
+build() {
+  if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+    log "no build in $BUILD: running scripts/build.sh"
+    SYMGNN_BUILD_DIR=$BUILD "$REPO/scripts/build.sh" >"$WORK/build.log" 2>&1 ||
+      { log "scripts/build.sh failed, see $WORK/build.log"; exit 1; }
+  fi
+  cmake -S "$REPO" -B "$BUILD" >"$WORK/cmake.log" 2>&1 || { log "cmake failed: $WORK/cmake.log"; exit 1; }
+  cmake --build "$BUILD" -j2 --target symgnn-bench-forward symgnn-bench-sgemm symgnn-predict \
+    symgnn-model >>"$WORK/cmake.log" 2>&1 || { log "build failed: $WORK/cmake.log"; exit 1; }
+  cmake --build "$BUILD" -j2 --target symgnn-train >>"$WORK/cmake.log" 2>&1 ||
+    log "symgnn-train did not build (trainer section will say so)"
+  cmake --build "$BUILD" -j2 --target symgnnplugin >>"$WORK/cmake.log" 2>&1 ||
+    log "symgnnplugin did not build (LAMMPS section will say so)"
+}
+
+# ------------------------------------------------------------------ machine
+machine() {
+  {
+    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "cpu_model: $(lscpu | sed -n 's/^Model name: *//p')"
+    echo "cpus: $(nproc)"
+    echo "cpu_flags: $(grep -m1 -o -w -E 'avx2|fma|avx512f|avx512_bf16|amx_tile' /proc/cpuinfo | tr '\n' ' ')"
+    echo "threads_per_core: $(lscpu | sed -n 's/^Thread(s) per core: *//p')"
+    echo "l2_cache: $(lscpu | sed -n 's/^L2 cache: *//p')"
+    echo "mem_total_gb: $(awk '/MemTotal/ {printf "%.1f", $2 / 1048576}' /proc/meminfo)"
+    echo "mem_available_gb_start: $(mem_available_gb)"
+    echo "kernel: $(uname -r)"
+    echo "os: $(sed -n 's/^PRETTY_NAME="\(.*\)"/\1/p' /etc/os-release)"
+    echo "gcc: $(gcc -dumpfullversion)"
+    echo "openblas: $(dpkg-query -W -f='${Version}' libopenblas0-pthread 2>/dev/null)"
+    echo "libblas_alternative: $(readlink -f /etc/alternatives/libblas.so.3-"$(gcc -dumpmachine | sed 's/-pc-/-/')")"
+    echo "torch: $($PY -c 'import torch; print(torch.__version__)' 2>/dev/null || echo missing)"
+    echo "numpy: $($PY -c 'import numpy; print(numpy.__version__)' 2>/dev/null || echo missing)"
+    echo "git_commit: $(git -C "$REPO" rev-parse --short HEAD)"
+    echo "git_dirty_core: $(git -C "$REPO" status --porcelain -- src tools | wc -l)"
+    echo "build_type: $(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt")"
+    echo "load_start: $(cat /proc/loadavg)"
+    echo "busy_processes_start: $(ps -eo pcpu= | awk '$1 > 20' | wc -l)"
+  } >"$R/machine.txt"
+}
+
+# ------------------------------------------------------------------ inputs
+BF=$BUILD/bench/symgnn-bench-forward
+SGEMM=$BUILD/bench/symgnn-bench-sgemm
+PREDICT=$BUILD/tools/predict/symgnn-predict
+MODELTOOL=$BUILD/tools/model/symgnn-model
+TRAIN=$BUILD/tools/train/symgnn-train
+MODEL=$WORK/random_seed1.sgnn
+SYS=$WORK/systems
+
+inputs() {
+  LMP_PLAIN=
+  # shellcheck disable=SC1091
+  [ -f "$CACHE/lammps.env" ] && source "$CACHE/lammps.env"
+  export LAMMPS_POTENTIALS
+  local glass=()
+  if [ -n "${LMP_PLAIN:-}" ] && [ -x "$LMP_PLAIN" ]; then
+    if [ ! -s "$WORK/glass3000.data" ]; then
+      log "3000-atom glass: LAMMPS melt-quench (about 2 minutes)"
+      (cd "$WORK" && threads 1 "$LMP_PLAIN" -nocite -log glass3000.log -in "$REPO/bench/glass3000.lmp" \
+        -var out "$WORK/glass3000.data" >/dev/null 2>&1) || log "glass3000 failed: $WORK/glass3000.log"
+    fi
+    [ -s "$WORK/glass3000.data" ] && glass=(--glass3000 "$WORK/glass3000.data")
+  fi
+  $PY "$REPO/bench/make_systems.py" "$SYS" "$DATA" "${glass[@]}" >"$R/systems.txt" || exit 1
+  "$MODELTOOL" create-random "$MODEL" --seed 1 >/dev/null || exit 1
+  $PY "$REPO/bench/torch_symgnn.py" perturb "$MODEL" "$WORK/perturbed.sgnn" --seed 3 >/dev/null ||
+    log "perturbed model not written"
+}
+
+# graph NAME XYZ: the core's graph of XYZ dumped once for the PyTorch peer.
+graph() {
+  [ -s "$WORK/$1.graph" ] ||
+    threads 1 "$BF" "$MODEL" "$2" --repeats 0 --warmup 0 --dump-graph "$WORK/$1.graph" >/dev/null
+}
+
+# ------------------------------------------------------------------ sections
+section_check() {
+  graph train0 "$DATA/train0.extxyz" || { skip check_random_seed1 "graph dump failed"; return; }
+  local m
+  for m in random_seed1 perturbed; do
+    [ -s "$WORK/$m.sgnn" ] || { skip "check_$m" "model $m.sgnn missing"; continue; }
+    "$PREDICT" "$WORK/$m.sgnn" "$DATA/train0.extxyz" -o "$WORK/check_$m.extxyz" \
+      >"$R/check_${m}_predict.txt" 2>&1 || { skip "check_$m" "symgnn-predict failed"; continue; }
+    $PY -c "import sys; sys.path.insert(0, '$REPO/bench'); from xyzio import read_extxyz; \
+import numpy as np; np.savetxt('$WORK/check_$m.c.txt', read_extxyz('$WORK/check_$m.extxyz')['eb_pred'], fmt='%.9g')"
+    threads 1 $PY -W ignore "$REPO/bench/torch_symgnn.py" predict "$WORK/$m.sgnn" "$WORK/train0.graph" \
+      --threads 1 --repeats 1 --warmup 0 --out "$WORK/check_$m.torch.txt" >/dev/null 2>"$R/check_$m.err" ||
+      { skip "check_$m" "torch peer failed: $(tail -n 1 "$R/check_$m.err")"; continue; }
+    rec "check_$m" $PY "$REPO/bench/torch_symgnn.py" compare "$WORK/check_$m.torch.txt" "$WORK/check_$m.c.txt"
+  done
+}
+
+section_sgemm() {
+  local shape t
+  for shape in "8192 256 32" "8192 32 256" "2048 2048 2048"; do
+    for t in 1 2; do
+      # shellcheck disable=SC2086
+      rec "sgemm_${shape// /x}_t$t" threads "$t" "$SGEMM" $shape --repeats "$REPEATS"
+    done
+  done
+}
+
+section_forward() {
+  local n t
+  for n in $SIZES; do
+    for t in 1 2; do
+      rec "fwd_ours_${n}_t$t" threads "$t" "$BF" "$MODEL" "$SYS/cuzr_$n.extxyz" --repeats "$REPEATS" \
+        --warmup 1
+    done
+  done
+}
+
+section_memory() {
+  rec mem_baseline /usr/bin/time -v -o "$R/mem_baseline.time" env OMP_NUM_THREADS=1 \
+    OPENBLAS_NUM_THREADS=1 "$BF" "$MODEL"
+  local n
+  for n in $SIZES; do
+    rec "mem_ours_$n" /usr/bin/time -v -o "$R/mem_ours_$n.time" env OMP_NUM_THREADS=1 \
+      OPENBLAS_NUM_THREADS=1 "$BF" "$MODEL" "$SYS/cuzr_$n.extxyz" --repeats 1 --warmup 0
+  done
+}
+
+section_torch() {
+  local n t
+  for n in $PEER_SIZES; do
+    graph "cuzr_$n" "$SYS/cuzr_$n.extxyz" || { skip "fwd_torch_${n}_t1" "graph dump failed"; continue; }
+    for t in 1 2; do
+      rec "fwd_torch_${n}_t$t" threads "$t" env GLIBC_TUNABLES="$TORCH_MALLOC" $PY -W ignore \
+        "$REPO/bench/torch_symgnn.py" predict "$MODEL" "$WORK/cuzr_$n.graph" --threads "$t" \
+        --repeats "$REPEATS" --warmup 1
+    done
+  done
+  # the same peer with glibc's default malloc, to show what the tunable is worth
+  rec fwd_torch_3000_t1_defaultmalloc threads 1 $PY -W ignore "$REPO/bench/torch_symgnn.py" predict \
+    "$MODEL" "$WORK/cuzr_3000.graph" --threads 1 --repeats "$REPEATS" --warmup 1
+}
+
+section_profile() {
+  local n=32000
+  log "profile: perf record of the forward pass, $n atoms, 1 thread"
+  if ! threads 1 perf record -g -o "$WORK/perf.data" "$BF" "$MODEL" "$SYS/cuzr_$n.extxyz" \
+    --repeats 1 --warmup 1 >"$WORK/perf.stdout" 2>"$WORK/perf.log"; then
+    skip profile "perf record failed: $(tail -n 1 "$WORK/perf.log")"
+    return
+  fi
+  {
+    echo "command: OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 perf record -g symgnn-bench-forward MODEL cuzr_$n.extxyz --repeats 1 --warmup 1; perf report --no-children --stdio -g none --percent-limit 0.5"
+    perf report -i "$WORK/perf.data" --no-children --stdio -g none --percent-limit 0.5 2>/dev/null |
+      grep -E '^ +[0-9.]+%' | head -n 25
+  } >"$R/profile.txt"
+}
+
+section_callgrind() {
+  command -v valgrind >/dev/null || { skip callgrind "valgrind not installed"; return; }
+  rec callgrind bash "$REPO/bench/callgrind.sh" "$BF" "$MODEL" "$SYS/cuzr_3000.extxyz" "$WORK/callgrind" &&
+    cp "$WORK/callgrind/callgrind_top.txt" "$R/callgrind_top.txt"
+}
+
+section_lammps() {
+  local plugin_dir=
+  [ -f "$BUILD/plugin/symgnnplugin.so" ] && plugin_dir=$BUILD/plugin
+  [ -z "$plugin_dir" ] && [ -f "$BUILD/symgnnplugin.so" ] && plugin_dir=$BUILD
+  if [ -z "${LMP_PLAIN:-}" ] || [ ! -x "${LMP_PLAIN:-}" ]; then
+    skip lammps "no LAMMPS binary ($CACHE/lammps.env with LMP_PLAIN; scripts/build-lammps.sh makes it)"
+    return
+  fi
+  if [ -z "$plugin_dir" ]; then
+    skip lammps "no symgnnplugin.so in $BUILD (configure with LAMMPS_SOURCE_DIR: scripts/build.sh)"
+    return
+  fi
+  local mpi=(mpirun --oversubscribe -x OMP_NUM_THREADS -x OPENBLAS_NUM_THREADS -x LAMMPS_POTENTIALS
+    -x LAMMPS_PLUGIN_PATH)
+  [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root)
+  local n np
+  for run in "3000 1" "32000 1" "32000 2"; do
+    read -r n np <<<"$run"
+    rec "lammps_${n}_np$np" env LAMMPS_PLUGIN_PATH="$plugin_dir" OMP_NUM_THREADS=1 \
+      OPENBLAS_NUM_THREADS=1 "${mpi[@]}" -np "$np" "$LMP_PLAIN" -nocite -log "$R/lammps_${n}_np$np.log" \
+      -in "$REPO/bench/lammps_eb.lmp" -var data "$SYS/cuzr_$n.data" -var model "$MODEL"
+  done
+}
+
+# train_config BATCH EPOCHS EVAL DIR: trainer YAML on train0-5, validation val_500.
+train_config() {
+  local d=$4
+  mkdir -p "$d"
+  cat >"$d/config.yaml" <<EOF
+data:
+  train: [$DATA/train0.extxyz, $DATA/train1.extxyz, $DATA/train2.extxyz,
+          $DATA/train3.extxyz, $DATA/train4.extxyz, $DATA/train5.extxyz]
+  validation: [$SYS/val_500.extxyz]
+  label: eb
+  elements: [Cu, Zr]
+  cutoff: 5.0
+training:
+  batch: $1
+  epochs: $2
+  eval_interval: $3
+  patience: 0
+  seed: 0
+output:
+  model: $d/final.model
+  best_model: $d/best.model
+  checkpoint: $d/train.ckpt
+  learning_curve: $d/learning_curve.csv
+EOF
+}
+
+section_train() {
+  local i data=()
+  for i in 0 1 2 3 4 5; do
+    graph "train$i" "$DATA/train$i.extxyz" || { skip train_torch_batch1 "graph dump failed"; return; }
+    data+=("$WORK/train$i.graph:$DATA/train$i.extxyz")
+  done
+  if [ -x "$TRAIN" ]; then
+    # one step per configuration (batch 1): 6 steps per epoch, evaluation once per epoch
+    train_config 1 "$EPOCHS" 6 "$WORK/train_batch1"
+    rec train_ours_batch1 /usr/bin/time -v -o "$R/train_ours_batch1.time" env OMP_NUM_THREADS=2 \
+      OPENBLAS_NUM_THREADS=2 "$TRAIN" "$WORK/train_batch1/config.yaml" &&
+      cp "$WORK/train_batch1/learning_curve.csv" "$R/train_ours_batch1.csv"
+    if [ "$(mem_available_gb)" -ge 16 ]; then
+      train_config all "$EPOCHS" 1 "$WORK/train_full"
+      rec train_ours_full /usr/bin/time -v -o "$R/train_ours_full.time" env OMP_NUM_THREADS=2 \
+        OPENBLAS_NUM_THREADS=2 "$TRAIN" "$WORK/train_full/config.yaml" &&
+        cp "$WORK/train_full/learning_curve.csv" "$R/train_ours_full.csv"
+    else
+      skip train_ours_full "only $(mem_available_gb) GB available, the full batch needs more headroom"
+    fi
+  else
+    skip train_ours_batch1 "symgnn-train is not built"
+    skip train_ours_full "symgnn-train is not built"
+  fi
+  rec train_torch_batch1 /usr/bin/time -v -o "$R/train_torch_batch1.time" threads 2 \
+    env GLIBC_TUNABLES="$TORCH_MALLOC" $PY -W ignore "$REPO/bench/torch_symgnn.py" train "$MODEL" \
+    --data "${data[@]}" --threads 2 --epochs "$EPOCHS" --batch 1
+  if [ "${BENCH_TORCH_FULL_BATCH:-0}" = 1 ] && [ "$(mem_available_gb)" -ge 22 ]; then
+    rec train_torch_full /usr/bin/time -v -o "$R/train_torch_full.time" threads 2 \
+      env GLIBC_TUNABLES="$TORCH_MALLOC" $PY -W ignore "$REPO/bench/torch_symgnn.py" train "$MODEL" \
+      --data "${data[@]}" --threads 2 --epochs "$EPOCHS" --batch 0
+  else
+    skip train_torch_full "PyTorch full batch needs about 20 GB (3.4 GB per 8000-atom configuration \
+measured) on a shared 24 GiB machine; set BENCH_TORCH_FULL_BATCH=1 to run it"
+  fi
+}
+
+# ------------------------------------------------------------------ main
+mkdir -p "$WORK" "$SYS"
+rm -rf "$R"
+mkdir -p "$R"
+echo "$SECTIONS" >"$R/sections.txt"
+ensure_packages
+build
+machine
+inputs
+for s in $SECTIONS; do
+  if declare -f "section_$s" >/dev/null; then "section_$s"; else log "unknown section $s"; fi
+done
+echo "load_end: $(cat /proc/loadavg)" >>"$R/machine.txt"
+echo "mem_available_gb_end: $(mem_available_gb)" >>"$R/machine.txt"
+$PY "$REPO/bench/report.py" "$R" "$OUTPUT" && log "wrote $OUTPUT"
