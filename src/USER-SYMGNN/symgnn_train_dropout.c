@@ -2,6 +2,7 @@
 #include "symgnn_train_dropout.h"
 
 #include "symgnn_rng.h"
+#include "symgnn_train_hot.h"
 
 #include <math.h>
 #include <string.h>
@@ -23,6 +24,15 @@ void symgnn_dropout_draw(uint64_t *bits, size_t n, double p, uint64_t seed, uint
   }
 }
 
+/* Whole 64-bit mask words first (vectorized), then the tail. */
+SYMGNN_HOT
 void symgnn_dropout_apply(float *x, const uint64_t *bits, size_t n, float scale) {
-  for (size_t i = 0; i < n; ++i) x[i] = ((bits[i >> 6] >> (i & 63)) & 1u) ? x[i] * scale : 0.0f;
+  size_t i = 0;
+  for (size_t w = 0; i + 64 <= n; ++w, i += 64) {
+    const uint64_t m = bits[w];
+    float *xi = x + i;
+#pragma omp simd
+    for (int b = 0; b < 64; ++b) xi[b] = ((m >> b) & 1u) ? xi[b] * scale : 0.0f;
+  }
+  for (; i < n; ++i) x[i] = ((bits[i >> 6] >> (i & 63)) & 1u) ? x[i] * scale : 0.0f;
 }

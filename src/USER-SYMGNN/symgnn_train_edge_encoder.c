@@ -68,7 +68,71 @@ static void y0_sums(const symgnn_step *s, const branch *b, double *sums) {
   }
 }
 
+/* acc[j] += part[j] for n entries, then part = 0 (float partial sums of up to
+ * PART_ROWS rows go into the double accumulators). */
+#define PART_ROWS 256
+static void flush(double *acc, float *part, int n) {
+  for (int j = 0; j < n; ++j) {
+    acc[j] += part[j];
+    part[j] = 0.0f;
+  }
+}
+
+/* sums[0..d) += column sums of y, sums[d..2d) += of y^2, for nb rows, in
+ * double: batch statistics must not depend on how rows are split over ranks. */
+SYMGNN_HOT
+static void y_stats(const float *y, int nb, int d, double *sums) {
+  for (int i = 0; i < nb; ++i) {
+    const float *yi = y + (size_t)i * d;
+#pragma omp simd
+    for (int j = 0; j < d; ++j) {
+      sums[j] += yi[j];
+      sums[d + j] += (double)yi[j] * yi[j];
+    }
+  }
+}
+
+/* Terms of the second BN for the backward: its mean, gamma*istd, beta, istd
+ * (t[0..4d)) and the ReLU-gated gradient dy1 = relu'(.) * dg0 / K. */
+static inline float dy1_of(const float *t, int d, int j, float yv, float g, float inv_k) {
+  const float c = yv - t[j];
+  return c * t[d + j] + t[2 * d + j] > 0.0f ? g * inv_k : 0.0f;
+}
+
+/* sums[0..d) += sum dy1, sums[d..2d) += sum dy1 * xhat1 over nb rows. */
+SYMGNN_HOT
+static void dy1_sums(const float *y, const float *g, int nb, int d, const float *t, float inv_k,
+                     double *sums, float *part) {
+  float *p1 = part, *p2 = part + d;
+  for (int i = 0; i < nb; ++i) {
+    const float *yi = y + (size_t)i * d, *gi = g + (size_t)i * d;
+#pragma omp simd
+    for (int j = 0; j < d; ++j) {
+      const float dy = dy1_of(t, d, j, yi[j], gi[j], inv_k);
+      p1[j] += dy;
+      p2[j] += dy * ((yi[j] - t[j]) * t[3 * d + j]);
+    }
+    if (i % PART_ROWS == PART_ROWS - 1 || i == nb - 1) flush(sums, part, 2 * d);
+  }
+}
+
+/* dx1 = c1 * dy1 + c2 * (y1 - mean1) + c3 for nb rows (c at t[4d..7d)). */
+SYMGNN_HOT
+static void dx1_rows(const float *y, const float *g, int nb, int d, const float *t, float inv_k,
+                     float *dx) {
+  for (int i = 0; i < nb; ++i) {
+    const float *yi = y + (size_t)i * d, *gi = g + (size_t)i * d;
+    float *di = dx + (size_t)i * d;
+#pragma omp simd
+    for (int j = 0; j < d; ++j) {
+      const float dy = dy1_of(t, d, j, yi[j], gi[j], inv_k);
+      di[j] = t[4 * d + j] * dy + t[5 * d + j] * (yi[j] - t[j]) + t[6 * d + j];
+    }
+  }
+}
+
 /* r0 = relu(BN0(x V + b0)) for edges [e0, e0 + nb). */
+SYMGNN_HOT
 static void first_layer(const symgnn_step *s, const branch *b, int64_t e0, int nb, float *r) {
   const int d = b->d;
   for (int i = 0; i < nb; ++i) {
@@ -118,12 +182,7 @@ void symgnn_edge_encoder_forward(symgnn_step *s) {
       float *y = y1 + (size_t)e0 * d;
       first_layer(s, &b, e0, nb, r);
       second_linear(s, r, nb, y);
-      for (int i = 0; i < nb; ++i)
-        for (int j = 0; j < d; ++j) {
-          const float v = y[(size_t)i * d + j];
-          sums[j] += v;
-          sums[d + j] += (double)v * v;
-        }
+      y_stats(y, nb, d, sums);
     }
     symgnn_bn_stats(&bn1, sums, s->eglob, &s->opts->reduce);
     float *m1 = fl + 8 * d, *a1 = m1 + d, *b1 = a1 + d;
@@ -140,6 +199,30 @@ void symgnn_edge_encoder_forward(symgnn_step *s) {
         g[j] += v > 0.0f ? v : 0.0f;
       }
     }
+  }
+}
+
+/* BN0 backward sums of rows [e0, e0 + nb): acc[0..d) += dy0, acc[d..2d) +=
+ * dy0 (y0 - mean0), acc[(2+r)d ..] += x_r dy0, where dy0 = dr0 gated by the ReLU. */
+SYMGNN_HOT
+static void dy0_sums(const symgnn_step *s, const branch *b, int64_t e0, int nb, const float *r,
+                     const float *dr, double *acc, float *part) {
+  const int d = b->d;
+  for (int i = 0; i < nb; ++i) {
+    const double *x = s->disp + 3 * (size_t)(e0 + i);
+    const float x0 = (float)x[0], x1 = (float)x[1], x2 = (float)x[2];
+    const float *ri = r + (size_t)i * d, *dri = dr + (size_t)i * d;
+#pragma omp simd
+    for (int j = 0; j < d; ++j) {
+      const float dy = ri[j] > 0.0f ? dri[j] : 0.0f;
+      const float c = x0 * b->vf[j] + x1 * b->vf[d + j] + x2 * b->vf[2 * d + j] + b->c0f[j];
+      part[j] += dy;
+      part[d + j] += dy * c;
+      part[2 * d + j] += x0 * dy;
+      part[3 * d + j] += x1 * dy;
+      part[4 * d + j] += x2 * dy;
+    }
+    if (i % PART_ROWS == PART_ROWS - 1 || i == nb - 1) flush(acc, part, 5 * d);
   }
 }
 
@@ -183,7 +266,9 @@ void symgnn_edge_encoder_backward(symgnn_step *s, double *dtr) {
   double *area = sums + 2 * (size_t)d;
   float *fl = TB_F(tr->fwork);
   double *coef = area + 4 * (size_t)d, *xdy = coef + 3 * (size_t)d, *dloc = xdy + 3 * (size_t)d;
-  float *cf = fl + 8 * d; /* mean1, gamma1*istd1, beta1, istd1, c1, c2, c3 (7 d floats) */
+  double *acc0 = dloc + d;   /* sum dy0, sum dy0 (y0 - mean0), sum x_r dy0 (5 d) */
+  float *cf = fl + 8 * d;    /* mean1, gamma1*istd1, beta1, istd1, c1, c2, c3 (7 d floats) */
+  float *part = fl + 16 * d; /* float partial sums (5 d) */
   const float inv_k = 1.0f / (float)s->ntr;
   const symgnn_lin_ref *lin1 = &L->edge_lin1;
   for (int k = 0; k < s->ntr; ++k) {
@@ -201,19 +286,13 @@ void symgnn_edge_encoder_backward(symgnn_step *s, double *dtr) {
     }
     /* pass 1: recompute y1, sums of dy1 and dy1 * xhat1 */
     memset(sums, 0, 2 * (size_t)d * sizeof(double));
+    memset(part, 0, 5 * (size_t)d * sizeof(float));
     for (int64_t e0 = 0; e0 < E; e0 += s->blkcap) {
       const int nb = (int)(E - e0 < s->blkcap ? E - e0 : s->blkcap);
       float *y = y1 + (size_t)e0 * d;
-      const float *g = dg0 + (size_t)e0 * d;
       first_layer(s, &b, e0, nb, r);
       second_linear(s, r, nb, y);
-      for (size_t i = 0; i < (size_t)nb * d; i += d)
-        for (int j = 0; j < d; ++j) {
-          const float c = y[i + j] - m1[j];
-          const float dy = c * a1[j] + b1[j] > 0.0f ? g[i + j] * inv_k : 0.0f;
-          sums[j] += dy;
-          sums[d + j] += dy * (c * i1[j]);
-        }
+      dy1_sums(y, dg0 + (size_t)e0 * d, nb, d, cf, inv_k, sums, part);
     }
     symgnn_bn_coeffs(&bn1, sums, s->eglob, &s->opts->reduce, coef);
     float *c1 = cf + 4 * d, *c2 = cf + 5 * d, *c3 = cf + 6 * d;
@@ -223,37 +302,22 @@ void symgnn_edge_encoder_backward(symgnn_step *s, double *dtr) {
       c3[j] = (float)coef[2 * d + j];
     }
     /* pass 2: dx1, second Linear gradients, dr0, sums for BN0 */
-    memset(sums, 0, 2 * (size_t)d * sizeof(double));
-    memset(xdy, 0, 3 * (size_t)d * sizeof(double));
+    memset(acc0, 0, 5 * (size_t)d * sizeof(double));
     for (int64_t e0 = 0; e0 < E; e0 += s->blkcap) {
       const int nb = (int)(E - e0 < s->blkcap ? E - e0 : s->blkcap);
       const float *y = y1 + (size_t)e0 * d, *g = dg0 + (size_t)e0 * d;
       first_layer(s, &b, e0, nb, r);
-      for (size_t i = 0; i < (size_t)nb * d; i += d)
-        for (int j = 0; j < d; ++j) {
-          const float c = y[i + j] - m1[j];
-          const float dy = c * a1[j] + b1[j] > 0.0f ? g[i + j] * inv_k : 0.0f;
-          dx[i + j] = c1[j] * dy + c2[j] * c + c3[j];
-        }
+      dx1_rows(y, g, nb, d, cf, inv_k, dx);
       symgnn_acc_tn(s->gacc + lin1->w, dx, d, r, d, nb, d, d, tmp);
       symgnn_acc_colsum(s->gacc + lin1->b, dx, nb, d);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, d, d, 1.0f, dx, d,
                   s->params + lin1->w, d, 0.0f, dr, d);
-      for (int i = 0; i < nb; ++i) {
-        const double *x = s->disp + 3 * (size_t)(e0 + i);
-        const float x0 = (float)x[0], x1 = (float)x[1], x2 = (float)x[2];
-        const float *ri = r + (size_t)i * d, *dri = dr + (size_t)i * d;
-        for (int j = 0; j < d; ++j) {
-          if (!(ri[j] > 0.0f)) continue;
-          const float c = x0 * b.vf[j] + x1 * b.vf[d + j] + x2 * b.vf[2 * d + j] + b.c0f[j];
-          const double dy = dri[j];
-          sums[j] += dy;
-          sums[d + j] += dy * (c * bn0.istd[j]);
-          xdy[j] += x0 * dy;
-          xdy[d + j] += x1 * dy;
-          xdy[2 * d + j] += x2 * dy;
-        }
-      }
+      dy0_sums(s, &b, e0, nb, r, dr, acc0, part);
+    }
+    for (int j = 0; j < d; ++j) {
+      sums[j] = acc0[j];
+      sums[d + j] = acc0[d + j] * bn0.istd[j];
+      for (int q = 0; q < 3; ++q) xdy[q * d + j] = acc0[(2 + q) * d + j];
     }
     memcpy(dloc, sums, (size_t)d * sizeof(double));
     symgnn_bn_coeffs(&bn0, sums, s->eglob, &s->opts->reduce, coef);

@@ -7,6 +7,7 @@
 #include "symgnn_train.h"
 #include "symgnn_train_bn.h"
 #include "symgnn_train_dropout.h"
+#include "symgnn_train_hot.h"
 
 #include <stdint.h>
 
@@ -97,6 +98,9 @@ void symgnn_step_bn(const symgnn_step *s, const symgnn_bn_ref *ref, int slot, do
  * rows, double accumulation across chunks); tmp holds m*n floats. */
 void symgnn_acc_tn(double *acc, const float *x, int ldx, const float *y, int ldy, int64_t rows,
                    int m, int n, float *tmp);
+/* out[r][j] = x[r][j] - mu[j] for rows of width w (centering before a product,
+ * so folded BatchNorms do not cancel large means in float). */
+void symgnn_center_rows(const float *x, const float *mu, int64_t rows, int w, float *out);
 /* acc[j] += sum over rows of x[r][j]. */
 void symgnn_acc_colsum(double *acc, const float *x, int64_t rows, int w);
 

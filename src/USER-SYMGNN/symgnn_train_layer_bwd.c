@@ -37,7 +37,7 @@ static float *node_side(symgnn_step *s, int l) {
 }
 
 /* Edge side, before the blocks: gradients of P_e, p_e and BN_edge from
- * S = sum dg' and M = dg'^T f, and the float terms of dx = c1*dy + c2*(f-mean) + c3,
+ * S = sum dg' and M = dg'^T (f - mean), and the float terms of dx = c1*dy + c2*(f-mean) + c3,
  * with c1 folded into P'' = P_e diag(c1). */
 typedef struct {
   float *P2, *c2, *c3, *mu;
@@ -54,16 +54,23 @@ static void edge_side(symgnn_step *s, int l, edge_terms *out) {
   float *fl = TB_F(tr->fwork);
   symgnn_bn bn;
   symgnn_step_bn(s, &L->bn_edge, symgnn_slot_layer_bn(l, 1), work, &bn);
+  float *mu = fl; /* the float mean, overwritten by P'' only after the products below */
+  for (int j = 0; j < hw; ++j) mu[j] = (float)bn.mean[j];
   memset(S, 0, (size_t)d * sizeof(double));
   memset(M, 0, (size_t)d * hw * sizeof(double));
   symgnn_acc_colsum(S, dg, s->ne, d);
-  symgnn_acc_tn(M, dg, d, f, hw, s->ne, d, hw, TB_F(tr->gtmp));
+  float *fc = TB_F(tr->et);
+  for (int64_t e0 = 0; e0 < s->ne; e0 += s->blkcap) { /* M = dg'^T (f - mean) */
+    const int nb = (int)(s->ne - e0 < s->blkcap ? s->ne - e0 : s->blkcap);
+    symgnn_center_rows(f + (size_t)e0 * hw, mu, nb, hw, fc);
+    symgnn_acc_tn(M, dg + (size_t)e0 * d, d, fc, hw, nb, d, hw, TB_F(tr->gtmp));
+  }
   double *dP = s->gacc + L->proj_edge.w, *dp = s->gacc + L->proj_edge.b;
   memset(sums, 0, 2 * (size_t)hw * sizeof(double));
   for (int k = 0; k < d; ++k) {
     dp[k] += S[k];
     for (int j = 0; j < hw; ++j) {
-      const double mx = (M[(size_t)k * hw + j] - S[k] * bn.mean[j]) * bn.istd[j]; /* dg'^T xhat */
+      const double mx = M[(size_t)k * hw + j] * bn.istd[j]; /* dg'^T xhat */
       const double pkj = P[(size_t)k * hw + j];
       dP[(size_t)k * hw + j] += bn.gamma[j] * mx + bn.beta[j] * S[k];
       sums[j] += S[k] * pkj;

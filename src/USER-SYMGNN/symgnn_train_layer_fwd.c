@@ -47,27 +47,32 @@ static void residual_init(const float *in, const float *bias, size_t n, int d, f
     for (int j = 0; j < d; ++j) out[i * d + j] = in[i * d + j] + bias[j];
 }
 
-/* g[l+1] = BN_edge(f) P_e^T + p_e + g[l], with BN folded into P_e. */
+/* g[l+1] = BN_edge(f) P_e^T + p_e + g[l]: the BN scale is folded into P_e
+ * and f is centered block by block, so no large mean cancels in float. */
 static void edge_update(symgnn_step *s, int l, const symgnn_bn *bn) {
   symgnn_trainer *tr = s->tr;
   const symgnn_layer_ref *L = &tr->lay.layer[l];
   const int d = tr->lay.width, hw = L->hw;
   const float *P = s->params + L->proj_edge.w, *pb = s->params + L->proj_edge.b;
-  float *Pf = TB_F(tr->fwork), *biasf = Pf + (size_t)d * hw;
+  float *Pf = TB_F(tr->fwork), *biasf = Pf + (size_t)d * hw, *mu = biasf + d;
   for (int k = 0; k < d; ++k) {
     double acc = pb[k];
     for (int j = 0; j < hw; ++j) {
-      const double a = bn->gamma[j] * bn->istd[j];
-      Pf[(size_t)k * hw + j] = (float)(P[(size_t)k * hw + j] * a);
-      acc += P[(size_t)k * hw + j] * (bn->beta[j] - bn->mean[j] * a);
+      Pf[(size_t)k * hw + j] = (float)(P[(size_t)k * hw + j] * bn->gamma[j] * bn->istd[j]);
+      acc += P[(size_t)k * hw + j] * bn->beta[j];
     }
     biasf[k] = (float)acc;
   }
-  float *gn = TB_F(tr->g[l + 1]);
+  for (int j = 0; j < hw; ++j) mu[j] = (float)bn->mean[j];
+  float *gn = TB_F(tr->g[l + 1]), *fc = TB_F(tr->et);
+  const float *f = TB_F(tr->f[l]);
   residual_init(TB_F(tr->g[l]), biasf, (size_t)s->ne, d, gn);
-  if (s->ne > 0)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)s->ne, d, hw, 1.0f, TB_F(tr->f[l]),
-                hw, Pf, hw, 1.0f, gn, d);
+  for (int64_t e0 = 0; e0 < s->ne; e0 += s->blkcap) {
+    const int nb = (int)(s->ne - e0 < s->blkcap ? s->ne - e0 : s->blkcap);
+    symgnn_center_rows(f + (size_t)e0 * hw, mu, nb, hw, fc);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, d, hw, 1.0f, fc, hw, Pf, hw, 1.0f,
+                gn + (size_t)e0 * d, d);
+  }
   if (s->keep_scale > 0.0f) {
     uint64_t *bits = (uint64_t *)tr->gmask[l].p;
     symgnn_dropout_draw(bits, (size_t)s->ne * d, s->opts->dropout, s->opts->seed,

@@ -46,9 +46,32 @@ void symgnn_acc_tn(double *acc, const float *x, int ldx, const float *y, int ldy
   }
 }
 
-void symgnn_acc_colsum(double *acc, const float *x, int64_t rows, int w) {
+SYMGNN_HOT
+void symgnn_center_rows(const float *x, const float *mu, int64_t rows, int w, float *out) {
   for (int64_t r = 0; r < rows; ++r) {
     const float *xr = x + (size_t)r * (size_t)w;
-    for (int j = 0; j < w; ++j) acc[j] += xr[j];
+    float *o = out + (size_t)r * (size_t)w;
+#pragma omp simd
+    for (int j = 0; j < w; ++j) o[j] = xr[j] - mu[j];
+  }
+}
+
+/* Float partial sums over 256 rows and 64 columns at a time, added into double. */
+SYMGNN_HOT
+void symgnn_acc_colsum(double *acc, const float *x, int64_t rows, int w) {
+  enum { TILE = 64, CHUNK = 256 };
+  float part[TILE];
+  for (int j0 = 0; j0 < w; j0 += TILE) {
+    const int nj = w - j0 < TILE ? w - j0 : TILE;
+    for (int64_t r0 = 0; r0 < rows; r0 += CHUNK) {
+      const int64_t r1 = r0 + CHUNK < rows ? r0 + CHUNK : rows;
+      memset(part, 0, sizeof part);
+      for (int64_t r = r0; r < r1; ++r) {
+        const float *xr = x + (size_t)r * (size_t)w + j0;
+#pragma omp simd
+        for (int j = 0; j < nj; ++j) part[j] += xr[j];
+      }
+      for (int j = 0; j < nj; ++j) acc[j0 + j] += part[j];
+    }
   }
 }
