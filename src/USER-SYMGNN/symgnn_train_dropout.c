@@ -16,23 +16,32 @@ void symgnn_dropout_draw(uint64_t *bits, size_t n, double p, uint64_t seed, uint
   const double t = ldexp(p, 32);
   const uint64_t thr = t >= 4294967295.0 ? 4294967295u : (uint64_t)t;
   const size_t nw = (n + 63) / 64;
-  memset(bits, 0, nw * sizeof(uint64_t));
-  for (size_t i = 0; i < n; i += 2) {
-    const uint64_t r = symgnn_rng_next(&rng);
-    if ((r & 0xffffffffu) >= thr) bits[i >> 6] |= (uint64_t)1 << (i & 63);
-    if (i + 1 < n && (r >> 32) >= thr) bits[(i + 1) >> 6] |= (uint64_t)1 << ((i + 1) & 63);
+  for (size_t w = 0; w < nw; ++w) { /* two elements per draw, bits built in a register */
+    uint64_t word = 0;
+    for (int b = 0; b < 64; b += 2) {
+      const uint64_t r = symgnn_rng_next(&rng);
+      word |= (uint64_t)((r & 0xffffffffu) >= thr) << b;
+      word |= (uint64_t)((r >> 32) >= thr) << (b + 1);
+    }
+    bits[w] = word;
   }
+  const size_t tail = n % 64;
+  if (tail) bits[nw - 1] &= ((uint64_t)1 << tail) - 1;
 }
 
-/* Whole 64-bit mask words first (vectorized), then the tail. */
+/* Eight elements per mask byte through a byte -> 8 factors table. */
 SYMGNN_HOT
 void symgnn_dropout_apply(float *x, const uint64_t *bits, size_t n, float scale) {
-  size_t i = 0;
-  for (size_t w = 0; i + 64 <= n; ++w, i += 64) {
-    const uint64_t m = bits[w];
-    float *xi = x + i;
+  float table[256][8];
+  for (int c = 0; c < 256; ++c)
+    for (int b = 0; b < 8; ++b) table[c][b] = ((c >> b) & 1) ? scale : 0.0f;
+  const size_t nbytes = n / 8;
+  for (size_t i = 0; i < nbytes; ++i) {
+    const float *f = table[(bits[i / 8] >> (8 * (i % 8))) & 0xffu];
+    float *xi = x + 8 * i;
 #pragma omp simd
-    for (int b = 0; b < 64; ++b) xi[b] = ((m >> b) & 1u) ? xi[b] * scale : 0.0f;
+    for (int b = 0; b < 8; ++b) xi[b] *= f[b];
   }
-  for (; i < n; ++i) x[i] = ((bits[i >> 6] >> (i & 63)) & 1u) ? x[i] * scale : 0.0f;
+  for (size_t i = 8 * nbytes; i < n; ++i)
+    x[i] = ((bits[i >> 6] >> (i & 63)) & 1u) ? x[i] * scale : 0.0f;
 }

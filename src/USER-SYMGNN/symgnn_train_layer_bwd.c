@@ -8,6 +8,9 @@
 
 #include <cblas.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 /* Node side: projection and BN_node backward, leaving d loss / d m (per head,
  * [N][hw]) in the returned buffer. dh holds the gradient of the layer output
@@ -37,8 +40,8 @@ static float *node_side(symgnn_step *s, int l) {
 }
 
 /* Edge side, before the blocks: gradients of P_e, p_e and BN_edge from
- * S = sum dg' and M = dg'^T (f - mean), and the float terms of dx = c1*dy + c2*(f-mean) + c3,
- * with c1 folded into P'' = P_e diag(c1). */
+ * S = sum dg' and M = dg'^T (f - mean) (f is stored centered), and the float terms of dx = c1*dy +
+ * c2*(f-mean) + c3, with c1 folded into P'' = P_e diag(c1). */
 typedef struct {
   float *P2, *c2, *c3, *mu;
 } edge_terms;
@@ -54,17 +57,10 @@ static void edge_side(symgnn_step *s, int l, edge_terms *out) {
   float *fl = TB_F(tr->fwork);
   symgnn_bn bn;
   symgnn_step_bn(s, &L->bn_edge, symgnn_slot_layer_bn(l, 1), work, &bn);
-  float *mu = fl; /* the float mean, overwritten by P'' only after the products below */
-  for (int j = 0; j < hw; ++j) mu[j] = (float)bn.mean[j];
   memset(S, 0, (size_t)d * sizeof(double));
   memset(M, 0, (size_t)d * hw * sizeof(double));
   symgnn_acc_colsum(S, dg, s->ne, d);
-  float *fc = TB_F(tr->et);
-  for (int64_t e0 = 0; e0 < s->ne; e0 += s->blkcap) { /* M = dg'^T (f - mean) */
-    const int nb = (int)(s->ne - e0 < s->blkcap ? s->ne - e0 : s->blkcap);
-    symgnn_center_rows(f + (size_t)e0 * hw, mu, nb, hw, fc);
-    symgnn_acc_tn(M, dg + (size_t)e0 * d, d, fc, hw, nb, d, hw, TB_F(tr->gtmp));
-  }
+  symgnn_acc_tn(M, dg, d, f, hw, s->ne, d, hw, TB_F(tr->gtmp)); /* f is stored centered */
   double *dP = s->gacc + L->proj_edge.w, *dp = s->gacc + L->proj_edge.b;
   memset(sums, 0, 2 * (size_t)hw * sizeof(double));
   for (int k = 0; k < d; ++k) {
@@ -92,6 +88,49 @@ static void edge_side(symgnn_step *s, int l, edge_terms *out) {
   }
 }
 
+/* The fused backward kernel on block [t0, t1), split over the OpenMP threads:
+ * thread k > 0 scatters into its private rows (priv + (k-1) * N * 3hw: a|b
+ * gradients, then z gradients) and adds its dA share to part + k * hwmax. */
+static void attn_backward_threads(const symgnn_step *s, const symgnn_attn *a, int t0, int t1,
+                                  double *part, float *priv) {
+#ifdef _OPENMP
+#pragma omp parallel num_threads(s->nthreads) if (s->nthreads > 1)
+#endif
+  {
+    int k = 0, nt = 1;
+#ifdef _OPENMP
+    k = omp_get_thread_num();
+    nt = omp_get_num_threads();
+#endif
+    symgnn_attn ak = *a;
+    ak.grp = a->grp + (size_t)k * s->grpsz;
+    ak.dattn = part + (size_t)k * (size_t)s->tr->hwmax;
+    if (k > 0) {
+      ak.dab = priv + (size_t)(k - 1) * (size_t)s->n * 3 * (size_t)a->hw;
+      ak.dz = ak.dab + (size_t)s->n * 2 * (size_t)a->hw;
+    }
+    symgnn_attn_backward(&ak, symgnn_attn_split(s->off, t0, t1, k, nt),
+                         symgnn_attn_split(s->off, t0, t1, k + 1, nt));
+  }
+}
+
+/* dab += the private a|b rows and dz += the private z rows of threads 1..T-1. */
+static void merge_private(const symgnn_step *s, int hw, const float *priv, float *dab, float *dz) {
+  const size_t n2 = (size_t)s->n * 2 * (size_t)hw, n1 = (size_t)s->n * (size_t)hw;
+  for (int k = 1; k < s->nthreads; ++k) {
+    const float *pv = priv + (size_t)(k - 1) * (n1 + n2);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(s->nthreads)
+#endif
+    for (int t = 0; t < s->n; ++t) {
+      const float *pa = pv + (size_t)t * 2 * hw, *pz = pv + n2 + (size_t)t * hw;
+      float *da = dab + (size_t)t * 2 * hw, *dzt = dz + (size_t)t * hw;
+      for (int j = 0; j < 2 * hw; ++j) da[j] += pa[j];
+      for (int j = 0; j < hw; ++j) dzt[j] += pz[j];
+    }
+  }
+}
+
 void symgnn_layer_backward(symgnn_step *s, int l) {
   symgnn_trainer *tr = s->tr;
   const symgnn_layer_ref *L = &tr->lay.layer[l];
@@ -115,13 +154,14 @@ void symgnn_layer_backward(symgnn_step *s, int l) {
     a.c3 = et.c3;
     a.mu = et.mu;
   }
-  double *dattn = TB_D(tr->work) + 5 * hm; /* the BN_edge sums area, free again */
-  memset(dattn, 0, (size_t)hw * sizeof(double));
+  double *part = TB_D(tr->tpart);
+  float *priv = TB_F(tr->priv);
+  memset(part, 0, (size_t)s->nthreads * hm * sizeof(double));
   a.dab = dab;
   a.dz = dz;
-  a.dattn = dattn;
   memset(dab, 0, (size_t)s->n * 2 * hw * sizeof(float));
   memset(dz, 0, (size_t)s->n * hw * sizeof(float));
+  if (s->nthreads > 1) memset(priv, 0, (size_t)(s->nthreads - 1) * s->n * 3 * hw * sizeof(float));
   for (int b = 0; b < s->nblk; ++b) {
     const int t0 = s->blk[b], t1 = s->blk[b + 1];
     a.e0 = s->off[t0];
@@ -130,13 +170,15 @@ void symgnn_layer_backward(symgnn_step *s, int l) {
     if (!last)
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, hw, d, 1.0f, dgb, d, et.P2, hw,
                   0.0f, a.blk, hw);
-    symgnn_attn_backward(&a, t0, t1);
+    attn_backward_threads(s, &a, t0, t1, part, priv);
     symgnn_acc_tn(s->gacc + L->w_fij, a.blk, hw, g + (size_t)a.e0 * d, d, nb, hw, d,
                   TB_F(tr->gtmp));
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, d, hw, 1.0f, a.blk, hw, p + L->w_fij,
                 d, last ? 0.0f : 1.0f, dgb, d);
   }
-  for (int j = 0; j < hw; ++j) s->gacc[L->attn + j] += dattn[j];
+  if (s->nthreads > 1) merge_private(s, hw, priv, dab, dz);
+  for (int k = 0; k < s->nthreads; ++k)
+    for (int j = 0; j < hw; ++j) s->gacc[L->attn + j] += part[(size_t)k * hm + j];
   /* node products: W_ni | W_nj are contiguous, as are the a | b gradient columns */
   symgnn_acc_tn(s->gacc + L->w_ni, dab, 2 * hw, h, d, s->n, 2 * hw, d, TB_F(tr->gtmp));
   symgnn_acc_tn(s->gacc + L->w_src, dz, hw, h, d, s->n, hw, d, TB_F(tr->gtmp));

@@ -8,6 +8,9 @@
 
 #include <cblas.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 void symgnn_layer_attn_args(const symgnn_step *s, int l, symgnn_attn *a) {
   const symgnn_trainer *tr = s->tr;
@@ -26,6 +29,27 @@ void symgnn_layer_attn_args(const symgnn_step *s, int l, symgnn_attn *a) {
   a->f = TB_F(tr->f[l]);
   a->att = TB_F(tr->att[l]);
   a->grp = TB_F(tr->grp);
+}
+
+/* The fused forward kernel on block [t0, t1), split over the OpenMP threads;
+ * thread k adds its f statistics to part + k * 2 * hwmax. */
+static void attn_forward_threads(const symgnn_step *s, const symgnn_attn *a, int t0, int t1,
+                                 double *part) {
+#ifdef _OPENMP
+#pragma omp parallel num_threads(s->nthreads) if (s->nthreads > 1)
+#endif
+  {
+    int k = 0, nt = 1;
+#ifdef _OPENMP
+    k = omp_get_thread_num();
+    nt = omp_get_num_threads();
+#endif
+    symgnn_attn ak = *a;
+    ak.grp = a->grp + (size_t)k * s->grpsz;
+    if (a->fsum) ak.fsum = part + (size_t)k * 2 * (size_t)s->tr->hwmax;
+    symgnn_attn_forward(&ak, symgnn_attn_split(s->off, t0, t1, k, nt),
+                        symgnn_attn_split(s->off, t0, t1, k + 1, nt));
+  }
 }
 
 /* Mean over heads (last layer): m[t][k] = (1/H) sum_h full[t][h*d + k]. */
@@ -47,8 +71,9 @@ static void residual_init(const float *in, const float *bias, size_t n, int d, f
     for (int j = 0; j < d; ++j) out[i * d + j] = in[i * d + j] + bias[j];
 }
 
-/* g[l+1] = BN_edge(f) P_e^T + p_e + g[l]: the BN scale is folded into P_e
- * and f is centered block by block, so no large mean cancels in float. */
+/* g[l+1] = BN_edge(f) P_e^T + p_e + g[l]: f is centered in place (the
+ * backward pass uses it centered too), so no large mean cancels in float, and
+ * the BN scale is folded into P_e. */
 static void edge_update(symgnn_step *s, int l, const symgnn_bn *bn) {
   symgnn_trainer *tr = s->tr;
   const symgnn_layer_ref *L = &tr->lay.layer[l];
@@ -64,15 +89,12 @@ static void edge_update(symgnn_step *s, int l, const symgnn_bn *bn) {
     biasf[k] = (float)acc;
   }
   for (int j = 0; j < hw; ++j) mu[j] = (float)bn->mean[j];
-  float *gn = TB_F(tr->g[l + 1]), *fc = TB_F(tr->et);
-  const float *f = TB_F(tr->f[l]);
+  float *gn = TB_F(tr->g[l + 1]), *f = TB_F(tr->f[l]);
   residual_init(TB_F(tr->g[l]), biasf, (size_t)s->ne, d, gn);
-  for (int64_t e0 = 0; e0 < s->ne; e0 += s->blkcap) {
-    const int nb = (int)(s->ne - e0 < s->blkcap ? s->ne - e0 : s->blkcap);
-    symgnn_center_rows(f + (size_t)e0 * hw, mu, nb, hw, fc);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, d, hw, 1.0f, fc, hw, Pf, hw, 1.0f,
-                gn + (size_t)e0 * d, d);
-  }
+  symgnn_center_rows(f, mu, s->ne, hw, f);
+  if (s->ne > 0)
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)s->ne, d, hw, 1.0f, f, hw, Pf, hw,
+                1.0f, gn, d);
   if (s->keep_scale > 0.0f) {
     uint64_t *bits = (uint64_t *)tr->gmask[l].p;
     symgnn_dropout_draw(bits, (size_t)s->ne * d, s->opts->dropout, s->opts->seed,
@@ -100,15 +122,20 @@ void symgnn_layer_forward(symgnn_step *s, int l) {
   symgnn_layer_attn_args(s, l, &a);
   a.m = mfull;
   a.fsum = last ? NULL : fsum;
-  memset(fsum, 0, 2 * (size_t)hw * sizeof(double));
+  const size_t ps = 2 * (size_t)tr->hwmax;
+  double *part = TB_D(tr->tpart);
+  memset(part, 0, (size_t)s->nthreads * ps * sizeof(double));
   for (int b = 0; b < s->nblk; ++b) {
     const int t0 = s->blk[b], t1 = s->blk[b + 1];
     a.e0 = s->off[t0];
     const int nb = (int)(s->off[t1] - a.e0);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, hw, d, 1.0f, g + (size_t)a.e0 * d, d,
                 p + L->w_fij, d, 0.0f, a.blk, hw);
-    symgnn_attn_forward(&a, t0, t1);
+    attn_forward_threads(s, &a, t0, t1, part);
   }
+  memset(fsum, 0, 2 * (size_t)hw * sizeof(double));
+  for (int k = 0; k < s->nthreads; ++k)
+    for (int j = 0; j < 2 * hw; ++j) fsum[j] += part[(size_t)k * ps + j];
   if (merged != hw) merge_heads(mfull, s->n, d, H, m);
   /* node update: h[l+1] = BN_node(m) P_n^T + p_n + h[l], then dropout */
   symgnn_bn bn;
