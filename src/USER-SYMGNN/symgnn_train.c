@@ -5,9 +5,6 @@
 #include "symgnn_train_impl.h"
 
 #include <limits.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 #include <math.h>
 #include <string.h>
 
@@ -119,17 +116,13 @@ static symgnn_status prepare(symgnn_trainer *tr, symgnn_model *model,
                              const symgnn_graph_view *graph, const float *labels, int ntr,
                              const double *transforms, const symgnn_train_opts *opts,
                              symgnn_step *s, symgnn_error *err) {
-  int maxdeg = 0, nthreads = 1;
-#ifdef _OPENMP
-  nthreads = omp_get_max_threads();
-  if (nthreads < 1) nthreads = 1;
-#endif
+  int maxdeg = 0;
   symgnn_status st = check_model(tr, model, err);
   if (st == SYMGNN_OK) st = check_inputs(graph, model, labels, ntr, transforms, opts, &maxdeg, err);
   const int n = st == SYMGNN_OK ? graph->nlocal : 0;
   const int64_t ne = st == SYMGNN_OK ? graph->offsets[n] : 0;
   const int64_t blkcap = maxdeg > SYMGNN_TRAIN_BLOCK ? maxdeg : SYMGNN_TRAIN_BLOCK;
-  if (st == SYMGNN_OK && !symgnn_trainer_reserve(tr, n, ne, ntr, blkcap, maxdeg, nthreads))
+  if (st == SYMGNN_OK && !symgnn_trainer_reserve(tr, n, ne, ntr, blkcap, maxdeg))
     st = symgnn_set_error(err, SYMGNN_ERR_NOMEM,
                           "out of memory for a training step on %d nodes and %lld edges", n,
                           (long long)ne);
@@ -161,8 +154,6 @@ static symgnn_status prepare(symgnn_trainer *tr, symgnn_model *model,
   s->ntr = ntr;
   s->transforms = transforms;
   s->keep_scale = opts->dropout > 0.0 ? (float)(1.0 / (1.0 - opts->dropout)) : 0.0f;
-  s->nthreads = nthreads;
-  s->grpsz = symgnn_grp_floats(tr, maxdeg);
   moments(s, s->xs, s->xx);
   return SYMGNN_OK;
 }

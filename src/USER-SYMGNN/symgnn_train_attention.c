@@ -45,21 +45,6 @@ static inline void axpy(float w, const float *restrict x, float *restrict y, int
   for (int k = 0; k < n; ++k) y[k] += w * x[k];
 }
 
-int symgnn_attn_split(const int64_t *off, int t0, int t1, int k, int T) {
-  if (k <= 0) return t0;
-  if (k >= T) return t1;
-  const int64_t target = off[t0] + (off[t1] - off[t0]) * k / T;
-  int lo = t0, hi = t1; /* smallest t with off[t] >= target */
-  while (lo < hi) {
-    const int mid = lo + (hi - lo) / 2;
-    if (off[mid] < target)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return lo;
-}
-
 SYMGNN_HOT
 void symgnn_attn_forward(const symgnn_attn *a, int t0, int t1) {
   const int d = a->d, H = a->heads, hw = a->hw;

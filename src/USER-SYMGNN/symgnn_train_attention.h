@@ -20,7 +20,7 @@ typedef struct {
   float *blk;        /* forward: c = g W_fij^T; backward: BN_edge-path df in, du out */
   float *f;          /* [E][hw] LeakyReLU(u) written forward; read backward, minus mu */
   float *att;        /* [E][heads] softmax weights */
-  float *grp;        /* scratch of this thread: 2 * maxdeg * heads + 4 * hw floats */
+  float *grp;        /* scratch: 2 * maxdeg * heads + 4 * hw floats */
   /* forward */
   float *m;     /* [N][hw] messages sum_e att * z[src] */
   double *fsum; /* [2hw] sums of f and f^2 (BN_edge statistics), or NULL */
@@ -35,10 +35,6 @@ typedef struct {
 /* Arguments common to the forward and backward passes of layer l (block,
  * forward-only and backward-only fields left zero). */
 void symgnn_layer_attn_args(const symgnn_step *s, int l, symgnn_attn *a);
-
-/* First destination of thread k's share (of T) of the block [t0, t1): shares
- * hold whole destinations and about equal numbers of edges. */
-int symgnn_attn_split(const int64_t *off, int t0, int t1, int k, int T);
 
 /* f, softmax weights and messages of destinations [t0, t1); adds f statistics. */
 void symgnn_attn_forward(const symgnn_attn *a, int t0, int t1);

@@ -61,10 +61,10 @@ symgnn_status symgnn_trainer_create(const symgnn_model *model, symgnn_trainer **
 
 void symgnn_trainer_free(symgnn_trainer *tr) {
   if (!tr) return;
-  symgnn_tbuf *node[] = {&tr->enc_r, &tr->enc_y, &tr->dec_y, &tr->dec_z, &tr->ab,   &tr->dz,
-                         &tr->nt1,   &tr->nt2,   &tr->dh,    &tr->pred,  &tr->dg,   &tr->y1,
-                         &tr->et,    &tr->er,    &tr->ed,    &tr->gtmp,  &tr->blk,  &tr->grp,
-                         &tr->tpart, &tr->priv,  &tr->bnst,  &tr->work,  &tr->fwork};
+  symgnn_tbuf *node[] = {&tr->enc_r, &tr->enc_y, &tr->dec_y, &tr->dec_z, &tr->ab,  &tr->dz,
+                         &tr->nt1,   &tr->nt2,   &tr->dh,    &tr->pred,  &tr->dg,  &tr->y1,
+                         &tr->et,    &tr->er,    &tr->ed,    &tr->gtmp,  &tr->blk, &tr->grp,
+                         &tr->bnst,  &tr->work,  &tr->fwork};
   for (size_t i = 0; i < sizeof node / sizeof node[0]; ++i) tb_free(node[i]);
   for (int l = 0; l <= SYMGNN_MAX_LAYERS; ++l) tb_free(&tr->h[l]);
   for (int l = 0; l < SYMGNN_MAX_LAYERS; ++l) {
@@ -83,12 +83,8 @@ void symgnn_trainer_free(symgnn_trainer *tr) {
 /* Bytes of a keep-bit mask for n elements. */
 static size_t mask_bytes(size_t n) { return (n + 63) / 64 * sizeof(uint64_t); }
 
-size_t symgnn_grp_floats(const symgnn_trainer *tr, int maxdeg) {
-  return 2 * (size_t)maxdeg * (size_t)tr->hmax + 4 * (size_t)tr->hwmax;
-}
-
 int symgnn_trainer_reserve(symgnn_trainer *tr, int n, int64_t ne, int ntr, int64_t blkcap,
-                           int maxdeg, int nthreads) {
+                           int maxdeg) {
   const symgnn_layout *L = &tr->lay;
   const size_t d = (size_t)L->width, N = (size_t)n, E = (size_t)ne, hm = (size_t)tr->hwmax;
   const size_t fs = sizeof(float);
@@ -115,10 +111,7 @@ int symgnn_trainer_reserve(symgnn_trainer *tr, int n, int64_t ne, int ntr, int64
   ok &=
       tb_reserve(&tr->er, (size_t)blkcap * d * fs) && tb_reserve(&tr->ed, (size_t)blkcap * d * fs);
   ok &= tb_reserve(&tr->blk, (N + 1) * sizeof(int));
-  const size_t T = (size_t)nthreads;
-  ok &= tb_reserve(&tr->grp, T * symgnn_grp_floats(tr, maxdeg) * fs);
-  ok &= tb_reserve(&tr->tpart, T * 2 * hm * sizeof(double));
-  ok &= tb_reserve(&tr->priv, (T - 1) * N * 3 * hm * fs);
+  ok &= tb_reserve(&tr->grp, (2 * (size_t)maxdeg * (size_t)tr->hmax + 4 * hm) * fs);
   ok &= tb_reserve(&tr->bnst, (size_t)symgnn_nslots(L, ntr) * 2 * hm * sizeof(double));
   return ok;
 }

@@ -47,9 +47,7 @@ struct symgnn_trainer {
   symgnn_tbuf er, ed; /* [block][d] */
   symgnn_tbuf gtmp;   /* [2*hwmax][d] product scratch of symgnn_acc_tn */
   symgnn_tbuf blk;    /* destination block boundaries */
-  symgnn_tbuf grp;    /* per thread: 2*maxdeg*hmax + 4*hwmax floats of per-destination scratch */
-  symgnn_tbuf tpart;  /* per thread: 2*hwmax doubles of partial sums */
-  symgnn_tbuf priv;   /* threads 1..T-1: [N][3*hwmax] private a|b and z gradient rows */
+  symgnn_tbuf grp;    /* 2*maxdeg*hmax + 4*hwmax floats of per-destination scratch */
   symgnn_tbuf bnst;   /* batch mean/istd of every BN instance */
   symgnn_tbuf work;   /* doubles: sums, coefficients */
   symgnn_tbuf fwork;  /* floats: folded weights and per-feature terms of the kernels */
@@ -75,16 +73,12 @@ typedef struct {
   const double *transforms;
   double xs[3], xx[9]; /* this rank's sum of x and of x x^T (x = float displacement) */
   float keep_scale;    /* 1/(1-p), 0 when dropout is off */
-  int nthreads;        /* OpenMP threads of the fused edge kernels */
-  size_t grpsz;        /* floats of per-destination scratch per thread */
 } symgnn_step;
 
 /* Grow the step buffers for n nodes, ne edges, ntr transforms, edge blocks of
  * blkcap rows and destinations of at most maxdeg edges; 0 when out of memory. */
 int symgnn_trainer_reserve(symgnn_trainer *tr, int n, int64_t ne, int ntr, int64_t blkcap,
-                           int maxdeg, int nthreads);
-/* Floats of per-destination scratch one thread of the attention kernels needs. */
-size_t symgnn_grp_floats(const symgnn_trainer *tr, int maxdeg);
+                           int maxdeg);
 
 /* Pointer to a buffer's data as floats / doubles. */
 #define TB_F(b) ((float *)(b).p)

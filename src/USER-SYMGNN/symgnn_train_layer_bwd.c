@@ -8,9 +8,6 @@
 
 #include <cblas.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 /* Node side: projection and BN_node backward, leaving d loss / d m (per head,
  * [N][hw]) in the returned buffer. dh holds the gradient of the layer output
@@ -88,49 +85,6 @@ static void edge_side(symgnn_step *s, int l, edge_terms *out) {
   }
 }
 
-/* The fused backward kernel on block [t0, t1), split over the OpenMP threads:
- * thread k > 0 scatters into its private rows (priv + (k-1) * N * 3hw: a|b
- * gradients, then z gradients) and adds its dA share to part + k * hwmax. */
-static void attn_backward_threads(const symgnn_step *s, const symgnn_attn *a, int t0, int t1,
-                                  double *part, float *priv) {
-#ifdef _OPENMP
-#pragma omp parallel num_threads(s->nthreads) if (s->nthreads > 1)
-#endif
-  {
-    int k = 0, nt = 1;
-#ifdef _OPENMP
-    k = omp_get_thread_num();
-    nt = omp_get_num_threads();
-#endif
-    symgnn_attn ak = *a;
-    ak.grp = a->grp + (size_t)k * s->grpsz;
-    ak.dattn = part + (size_t)k * (size_t)s->tr->hwmax;
-    if (k > 0) {
-      ak.dab = priv + (size_t)(k - 1) * (size_t)s->n * 3 * (size_t)a->hw;
-      ak.dz = ak.dab + (size_t)s->n * 2 * (size_t)a->hw;
-    }
-    symgnn_attn_backward(&ak, symgnn_attn_split(s->off, t0, t1, k, nt),
-                         symgnn_attn_split(s->off, t0, t1, k + 1, nt));
-  }
-}
-
-/* dab += the private a|b rows and dz += the private z rows of threads 1..T-1. */
-static void merge_private(const symgnn_step *s, int hw, const float *priv, float *dab, float *dz) {
-  const size_t n2 = (size_t)s->n * 2 * (size_t)hw, n1 = (size_t)s->n * (size_t)hw;
-  for (int k = 1; k < s->nthreads; ++k) {
-    const float *pv = priv + (size_t)(k - 1) * (n1 + n2);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(s->nthreads)
-#endif
-    for (int t = 0; t < s->n; ++t) {
-      const float *pa = pv + (size_t)t * 2 * hw, *pz = pv + n2 + (size_t)t * hw;
-      float *da = dab + (size_t)t * 2 * hw, *dzt = dz + (size_t)t * hw;
-      for (int j = 0; j < 2 * hw; ++j) da[j] += pa[j];
-      for (int j = 0; j < hw; ++j) dzt[j] += pz[j];
-    }
-  }
-}
-
 void symgnn_layer_backward(symgnn_step *s, int l) {
   symgnn_trainer *tr = s->tr;
   const symgnn_layer_ref *L = &tr->lay.layer[l];
@@ -154,14 +108,13 @@ void symgnn_layer_backward(symgnn_step *s, int l) {
     a.c3 = et.c3;
     a.mu = et.mu;
   }
-  double *part = TB_D(tr->tpart);
-  float *priv = TB_F(tr->priv);
-  memset(part, 0, (size_t)s->nthreads * hm * sizeof(double));
+  double *dattn = TB_D(tr->work) + 5 * hm; /* the BN_edge sums area, free again */
+  memset(dattn, 0, (size_t)hw * sizeof(double));
   a.dab = dab;
   a.dz = dz;
+  a.dattn = dattn;
   memset(dab, 0, (size_t)s->n * 2 * hw * sizeof(float));
   memset(dz, 0, (size_t)s->n * hw * sizeof(float));
-  if (s->nthreads > 1) memset(priv, 0, (size_t)(s->nthreads - 1) * s->n * 3 * hw * sizeof(float));
   for (int b = 0; b < s->nblk; ++b) {
     const int t0 = s->blk[b], t1 = s->blk[b + 1];
     a.e0 = s->off[t0];
@@ -170,15 +123,13 @@ void symgnn_layer_backward(symgnn_step *s, int l) {
     if (!last)
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, hw, d, 1.0f, dgb, d, et.P2, hw,
                   0.0f, a.blk, hw);
-    attn_backward_threads(s, &a, t0, t1, part, priv);
+    symgnn_attn_backward(&a, t0, t1);
     symgnn_acc_tn(s->gacc + L->w_fij, a.blk, hw, g + (size_t)a.e0 * d, d, nb, hw, d,
                   TB_F(tr->gtmp));
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, d, hw, 1.0f, a.blk, hw, p + L->w_fij,
                 d, last ? 0.0f : 1.0f, dgb, d);
   }
-  if (s->nthreads > 1) merge_private(s, hw, priv, dab, dz);
-  for (int k = 0; k < s->nthreads; ++k)
-    for (int j = 0; j < hw; ++j) s->gacc[L->attn + j] += part[(size_t)k * hm + j];
+  for (int j = 0; j < hw; ++j) s->gacc[L->attn + j] += dattn[j];
   /* node products: W_ni | W_nj are contiguous, as are the a | b gradient columns */
   symgnn_acc_tn(s->gacc + L->w_ni, dab, 2 * hw, h, d, s->n, 2 * hw, d, TB_F(tr->gtmp));
   symgnn_acc_tn(s->gacc + L->w_src, dz, hw, h, d, s->n, hw, d, TB_F(tr->gtmp));

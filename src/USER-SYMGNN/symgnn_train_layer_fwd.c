@@ -8,9 +8,6 @@
 
 #include <cblas.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 void symgnn_layer_attn_args(const symgnn_step *s, int l, symgnn_attn *a) {
   const symgnn_trainer *tr = s->tr;
@@ -29,27 +26,6 @@ void symgnn_layer_attn_args(const symgnn_step *s, int l, symgnn_attn *a) {
   a->f = TB_F(tr->f[l]);
   a->att = TB_F(tr->att[l]);
   a->grp = TB_F(tr->grp);
-}
-
-/* The fused forward kernel on block [t0, t1), split over the OpenMP threads;
- * thread k adds its f statistics to part + k * 2 * hwmax. */
-static void attn_forward_threads(const symgnn_step *s, const symgnn_attn *a, int t0, int t1,
-                                 double *part) {
-#ifdef _OPENMP
-#pragma omp parallel num_threads(s->nthreads) if (s->nthreads > 1)
-#endif
-  {
-    int k = 0, nt = 1;
-#ifdef _OPENMP
-    k = omp_get_thread_num();
-    nt = omp_get_num_threads();
-#endif
-    symgnn_attn ak = *a;
-    ak.grp = a->grp + (size_t)k * s->grpsz;
-    if (a->fsum) ak.fsum = part + (size_t)k * 2 * (size_t)s->tr->hwmax;
-    symgnn_attn_forward(&ak, symgnn_attn_split(s->off, t0, t1, k, nt),
-                        symgnn_attn_split(s->off, t0, t1, k + 1, nt));
-  }
 }
 
 /* Mean over heads (last layer): m[t][k] = (1/H) sum_h full[t][h*d + k]. */
@@ -122,20 +98,15 @@ void symgnn_layer_forward(symgnn_step *s, int l) {
   symgnn_layer_attn_args(s, l, &a);
   a.m = mfull;
   a.fsum = last ? NULL : fsum;
-  const size_t ps = 2 * (size_t)tr->hwmax;
-  double *part = TB_D(tr->tpart);
-  memset(part, 0, (size_t)s->nthreads * ps * sizeof(double));
+  memset(fsum, 0, 2 * (size_t)hw * sizeof(double));
   for (int b = 0; b < s->nblk; ++b) {
     const int t0 = s->blk[b], t1 = s->blk[b + 1];
     a.e0 = s->off[t0];
     const int nb = (int)(s->off[t1] - a.e0);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, hw, d, 1.0f, g + (size_t)a.e0 * d, d,
                 p + L->w_fij, d, 0.0f, a.blk, hw);
-    attn_forward_threads(s, &a, t0, t1, part);
+    symgnn_attn_forward(&a, t0, t1);
   }
-  memset(fsum, 0, 2 * (size_t)hw * sizeof(double));
-  for (int k = 0; k < s->nthreads; ++k)
-    for (int j = 0; j < 2 * hw; ++j) fsum[j] += part[(size_t)k * ps + j];
   if (merged != hw) merge_heads(mfull, s->n, d, H, m);
   /* node update: h[l+1] = BN_node(m) P_n^T + p_n + h[l], then dropout */
   symgnn_bn bn;
