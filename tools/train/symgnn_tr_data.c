@@ -7,7 +7,47 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Read one file into a configuration: labels, species indices and graph. */
+/* Cutoff graph of the atoms in spatial order. When the builder refuses the
+ * configuration, it is built once more in file order so that the message
+ * numbers the atoms as the file does. */
+static int build_graph(symgnn_tr_conf *c, const symgnn_xyz *x, const int *species, int sorted,
+                       double cutoff, const char *path, char *msg, size_t msglen) {
+  const int n = c->natoms;
+  const double *pos = symgnn_xyz_positions(x);
+  double *spos = malloc((size_t)n * 3 * sizeof(double));
+  int *sspec = malloc((size_t)n * sizeof(int));
+  if (!spos || !sspec) {
+    free(spos);
+    free(sspec);
+    snprintf(msg, msglen, "%s: out of memory for %d atoms", path, n);
+    return -1;
+  }
+  for (int i = 0; i < n; ++i) {
+    const int j = c->order[i];
+    memcpy(spos + 3 * i, pos + 3 * j, 3 * sizeof(double));
+    sspec[i] = species[j];
+  }
+  symgnn_error err;
+  const symgnn_status s =
+      symgnn_graph_build(n, spos, symgnn_xyz_lattice(x), sspec, cutoff, &c->graph, &err);
+  free(spos);
+  free(sspec);
+  if (s != SYMGNN_OK && sorted) {
+    symgnn_graph *g = NULL;
+    symgnn_error ferr;
+    if (symgnn_graph_build(n, pos, symgnn_xyz_lattice(x), species, cutoff, &g, &ferr) != SYMGNN_OK)
+      err = ferr;
+    symgnn_graph_free(g);
+  }
+  if (s != SYMGNN_OK) {
+    snprintf(msg, msglen, "%s: cannot build the graph: %s", path, err.message);
+    return -1;
+  }
+  return 0;
+}
+
+/* Read one file into a configuration: labels, species indices and graph, all
+ * in spatial order. */
 static int load_conf(symgnn_tr_conf *c, const char *path, const char *label,
                      const symgnn_model *model, char *msg, size_t msglen) {
   char m[600];
@@ -25,14 +65,15 @@ static int load_conf(symgnn_tr_conf *c, const char *path, const char *label,
   }
   c->labels = malloc((size_t)c->natoms * sizeof(double));
   c->labels_z = malloc((size_t)c->natoms * sizeof(float));
+  c->order = malloc((size_t)c->natoms * sizeof(int));
   species = malloc((size_t)c->natoms * sizeof(int));
-  if (!c->labels || !c->labels_z || !species) {
+  if (!c->labels || !c->labels_z || !c->order || !species) {
     snprintf(msg, msglen, "%s: out of memory for %d atoms", path, c->natoms);
     goto done;
   }
-  memcpy(c->labels, symgnn_xyz_labels(x), (size_t)c->natoms * sizeof(double));
+  const double *file_labels = symgnn_xyz_labels(x);
   for (int i = 0; i < c->natoms; ++i)
-    if (!isfinite(c->labels[i])) {
+    if (!isfinite(file_labels[i])) {
       snprintf(msg, msglen, "%s: line %d (atom %d): label '%s' is not finite", path, i + 3, i + 1,
                label);
       goto done;
@@ -41,13 +82,15 @@ static int load_conf(symgnn_tr_conf *c, const char *path, const char *label,
     snprintf(msg, msglen, "%s: %s", path, m);
     goto done;
   }
-  symgnn_error err;
-  if (symgnn_graph_build(c->natoms, symgnn_xyz_positions(x), symgnn_xyz_lattice(x), species,
-                         symgnn_model_arch(model)->cutoff, &c->graph, &err) != SYMGNN_OK) {
-    snprintf(msg, msglen, "%s: cannot build the graph: %s", path, err.message);
+  const double cutoff = symgnn_model_arch(model)->cutoff;
+  const int sorted = symgnn_tr_spatial_order(c->natoms, symgnn_xyz_positions(x),
+                                             symgnn_xyz_lattice(x), cutoff, c->order);
+  if (sorted < 0) {
+    snprintf(msg, msglen, "%s: out of memory sorting %d atoms", path, c->natoms);
     goto done;
   }
-  rc = 0;
+  for (int i = 0; i < c->natoms; ++i) c->labels[i] = file_labels[c->order[i]];
+  rc = build_graph(c, x, species, sorted == 0, cutoff, path, msg, msglen);
 done:
   free(species);
   symgnn_xyz_free(x);
@@ -81,6 +124,7 @@ int symgnn_tr_set_load(symgnn_tr_set *set, char *const *files, int n, const char
 void symgnn_tr_set_free(symgnn_tr_set *set) {
   for (int i = 0; i < set->n; ++i) {
     free(set->conf[i].path);
+    free(set->conf[i].order);
     free(set->conf[i].labels);
     free(set->conf[i].labels_z);
     symgnn_graph_free(set->conf[i].graph);

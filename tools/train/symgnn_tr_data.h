@@ -12,10 +12,13 @@
 extern "C" {
 #endif
 
-/* One configuration with its graph and labels. */
+/* One configuration with its graph and labels. The atoms are in spatial
+ * order (symgnn_tr_spatial_order), not in file order: atom i is atom order[i]
+ * of the file, and labels and the graph's species follow the same order. */
 typedef struct {
   char *path;
   int natoms;
+  int *order;      /* file index of every atom */
   double *labels;  /* eV */
   float *labels_z; /* normalized, (EB - mean) / std */
   symgnn_graph *graph;
@@ -27,9 +30,18 @@ typedef struct {
   int64_t natoms, nedges;
 } symgnn_tr_set;
 
+/* Spatial order of n atoms: sorted by the linear index of a grid of about
+ * cutoff-sized cells in fractional coordinates, then by file index, so that
+ * graph neighbours get nearby indices (per-edge row accesses hit the cache).
+ * order[i] is the file index of the i-th atom. Returns 0 (sorted), 1 (file
+ * order kept: a degenerate lattice or a non-finite coordinate, which the graph
+ * builder then reports) or -1 (out of memory). */
+int symgnn_tr_spatial_order(int n, const double *pos, const double lattice[9], double cutoff,
+                            int *order);
+
 /* Read every file (label column `label` required and finite), map species
- * to the model's elements and build the cutoff graphs. Returns 0, or -1 with
- * "PATH: message" in msg. */
+ * to the model's elements, put the atoms in spatial order and build the cutoff
+ * graphs. Returns 0, or -1 with "PATH: message" in msg. */
 int symgnn_tr_set_load(symgnn_tr_set *set, char *const *files, int n, const char *label,
                        const symgnn_model *model, char *msg, size_t msglen);
 void symgnn_tr_set_free(symgnn_tr_set *set);

@@ -21,7 +21,8 @@ typedef struct {
 
 /* Predict every configuration of `set` (rank r takes configurations c with
  * c % size == r), combine over ranks and score against the labels. pred
- * receives all set->natoms predictions in eV, in file order (may be NULL).
+ * receives all set->natoms predictions in eV, configuration after
+ * configuration, each in its spatial atom order (symgnn_tr_conf.order; may be NULL).
  * Collective: every rank must call it. Returns 0 or -1 with msg. */
 int symgnn_tr_evaluate(const symgnn_model *model, const symgnn_tr_set *set,
                        const symgnn_tr_comm *comm, double *pred, symgnn_tr_scores *out, char *msg,
