@@ -412,6 +412,19 @@ TEST_F(TrainerRun, RotcheckUsageAndDefaults) {
   EXPECT_NE(r.out.find("atoms: 128"), std::string::npos) << r.out;
 }
 
+TEST_F(TrainerRun, RotcheckHelpAndVersion) {
+  const Result h = run(kRotcheck + " --help");
+  EXPECT_EQ(h.status, 0) << h.out;
+  EXPECT_EQ(h.out.rfind("usage: symgnn-rotcheck MODEL FILE.extxyz", 0), 0u) << h.out;
+  EXPECT_NE(h.out.find("--rotations N"), std::string::npos) << h.out;
+  const Result v = run(kRotcheck + " --version");
+  EXPECT_EQ(v.status, 0) << v.out;
+  EXPECT_EQ(v.out, std::string("symgnn-rotcheck ") + SYMGNN_VERSION_STRING + "\n");
+  const Result bad = run(kRotcheck + " --frobnicate");
+  EXPECT_EQ(bad.status, 2) << bad.out;
+  EXPECT_NE(bad.out.find("unexpected argument '--frobnicate'"), std::string::npos) << bad.out;
+}
+
 TEST_F(TrainerRun, DryRunAndTemplate) {
   const std::string d = config("dry", "training: {batch: 2}\n");
   const Result r = run(kTrain + " " + d + "/train.yaml --dry-run");

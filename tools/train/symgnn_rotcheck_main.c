@@ -1,4 +1,5 @@
 /* symgnn-rotcheck MODEL FILE.extxyz [--rotations N] [--seed S]
+ * symgnn-rotcheck --help | --version
  *
  * Rotation sensitivity of a trained model: the configuration (lattice vectors
  * and positions) is rotated by N uniformly random rotations, the graph is
@@ -48,27 +49,43 @@ static int predict(symgnn_eval *ev, int n, const double *pos, const double *lat,
   return s == SYMGNN_OK ? 0 : -1;
 }
 
+static void usage(FILE *out) {
+  fputs("usage: symgnn-rotcheck MODEL FILE.extxyz [--rotations N] [--seed S]\n"
+        "       symgnn-rotcheck --help | --version\n"
+        "  Rotates the configuration (lattice and positions) N times (default 8) by\n"
+        "  uniformly random rotations drawn from seed S (default 1), predicts again and\n"
+        "  prints the mean |EB(rotated) - EB(original)| in eV and the Pearson\n"
+        "  correlation of rotated vs unrotated predictions.\n",
+        out);
+}
+
 int main(int argc, char **argv) {
   const char *model_path = NULL, *xyz_path = NULL;
   int nrot = 8;
   unsigned long long seed = 1;
   for (int i = 1; i < argc; ++i) {
-    if (!strcmp(argv[i], "--rotations") && i + 1 < argc)
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      return 0;
+    } else if (!strcmp(argv[i], "--version")) {
+      printf("symgnn-rotcheck %s\n", SYMGNN_VERSION_STRING);
+      return 0;
+    } else if (!strcmp(argv[i], "--rotations") && i + 1 < argc) {
       nrot = atoi(argv[++i]);
-    else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+    } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
       seed = strtoull(argv[++i], NULL, 10);
-    else if (argv[i][0] != '-' && !model_path)
+    } else if (argv[i][0] != '-' && !model_path) {
       model_path = argv[i];
-    else if (argv[i][0] != '-' && !xyz_path)
+    } else if (argv[i][0] != '-' && !xyz_path) {
       xyz_path = argv[i];
-    else {
+    } else {
       fprintf(stderr, "symgnn-rotcheck: unexpected argument '%s'\n", argv[i]);
       xyz_path = NULL;
       break;
     }
   }
   if (!model_path || !xyz_path || nrot < 1) {
-    fprintf(stderr, "usage: symgnn-rotcheck MODEL FILE.extxyz [--rotations N] [--seed S]\n");
+    usage(stderr);
     return 2;
   }
   symgnn_error err;
