@@ -63,6 +63,11 @@ int symgnn_tr_set_provenance(symgnn_model *model, const symgnn_tr_config *cfg,
   if (symgnn_model_set_provenance(model, "validation_data", files, &err) != SYMGNN_OK) goto fail;
   for (size_t i = 0; i < sizeof keys / sizeof *keys; ++i)
     if (symgnn_model_set_provenance(model, keys[i], vals[i], &err) != SYMGNN_OK) goto fail;
+  if (cfg->symm == SYMGNN_TR_LEARNED) { /* full precision, for symgnn-train --redraw-transforms */
+    symgnn_tr_symm_format(st->theta, symm, sizeof symm);
+    if (symgnn_model_set_provenance(model, SYMGNN_TR_DISTRIBUTION_KEY, symm, &err) != SYMGNN_OK)
+      goto fail;
+  }
   return 0;
 fail:
   snprintf(msg, msglen, "cannot set the model provenance: %s", err.message);

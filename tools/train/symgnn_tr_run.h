@@ -24,7 +24,8 @@ typedef struct {
 int symgnn_tr_run(const symgnn_tr_options *opt, const symgnn_tr_comm *comm);
 
 /* Set the model's provenance entries (training and validation files, seed,
- * steps, epochs, scores, date, trainer version, config summary, symmetrization). */
+ * steps, epochs, scores, date, trainer version, config summary, symmetrization
+ * and, in learned mode, the distribution parameters in full precision). */
 int symgnn_tr_set_provenance(symgnn_model *model, const symgnn_tr_config *cfg,
                              const symgnn_tr_state *st, const symgnn_tr_scores *scores, char *msg,
                              size_t msglen);

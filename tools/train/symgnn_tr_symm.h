@@ -10,6 +10,8 @@
 
 #include "symgnn_rng.h"
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -36,6 +38,21 @@ void symgnn_tr_symm_backward(const double theta[SYMGNN_TR_NTHETA], int K, const 
  * generator seeded by `seed`, so they depend only on theta and the seed. */
 void symgnn_tr_symm_inference(const double theta[SYMGNN_TR_NTHETA], int M, uint64_t seed,
                               double *transforms);
+
+/* Model provenance key of the distribution parameters (learned mode). */
+#define SYMGNN_TR_DISTRIBUTION_KEY "symmetrization_distribution"
+
+/* Text of theta for the provenance entry, one line:
+ *   rot_mu=a,b,c rot_log_sigma=a,b,c ref_mu=a,b,c ref_log_sigma=a,b,c
+ * with every number printed as %.17g, so the text reads back to the same
+ * doubles (and a redraw with the trainer's seed gives its exact transforms).
+ * 512 bytes always suffice. */
+void symgnn_tr_symm_format(const double theta[SYMGNN_TR_NTHETA], char *buf, size_t len);
+
+/* Read that text back (exactly that layout, finite numbers). Returns 0, or
+ * -1 with a message saying what is wrong where. */
+int symgnn_tr_symm_parse(const char *text, double theta[SYMGNN_TR_NTHETA], char *msg,
+                         size_t msglen);
 
 #ifdef __cplusplus
 }
