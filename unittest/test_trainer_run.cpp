@@ -398,6 +398,158 @@ TEST_F(TrainerRun, LearnedSymmetrizationTrainsItsDistribution) {
   EXPECT_GT(pr, -1.0);
 }
 
+// Provenance entries of a model file by key.
+std::map<std::string, std::string> provenance_of(const symgnn_model *m) {
+  std::map<std::string, std::string> prov;
+  for (int i = 0; i < symgnn_model_nprovenance(m); ++i)
+    prov[symgnn_model_provenance_key(m, i)] = symgnn_model_provenance_value(m, i);
+  return prov;
+}
+
+std::vector<double> transforms_of(const std::string &path) {
+  symgnn_model *m = nullptr;
+  symgnn_error err;
+  if (symgnn_model_read(path.c_str(), &m, &err) != SYMGNN_OK) return {};
+  const double *t = symgnn_model_transforms(m);
+  std::vector<double> v(t, t + 9 * symgnn_model_ntransforms(m));
+  symgnn_model_free(m);
+  return v;
+}
+
+TEST_F(TrainerRun, RedrawTransformsOfALearnedModel) {
+  const std::string d =
+      config("redraw", std::string(kSmallModel) +
+                           "symmetrization: {mode: learned, samples_per_step: 4, "
+                           "inference_transforms: 6, seed: 4, init_sigma: 0.8}\n"
+                           "optimizer: {lr: 0.01, clip_norm: 0}\n"
+                           "training: {batch: 2, epochs: 3, eval_interval: 2, seed: 1}\n");
+  const Result r = run(kTrain + " " + d + "/train.yaml");
+  ASSERT_EQ(r.status, 0) << r.out;
+  // Best and final models carry the distribution in full precision.
+  std::map<std::string, std::string> final_prov;
+  for (const char *name : {"/symgnn-best.model", "/symgnn-final.model"}) {
+    symgnn_model *m = nullptr;
+    symgnn_error err;
+    ASSERT_EQ(SYMGNN_OK, symgnn_model_read((d + name).c_str(), &m, &err)) << err.message;
+    final_prov = provenance_of(m);
+    symgnn_model_free(m);
+    const std::string dist = final_prov["symmetrization_distribution"];
+    double t[12];
+    ASSERT_EQ(12, std::sscanf(dist.c_str(),
+                              "rot_mu=%lf,%lf,%lf rot_log_sigma=%lf,%lf,%lf ref_mu=%lf,%lf,%lf "
+                              "ref_log_sigma=%lf,%lf,%lf",
+                              &t[0], &t[1], &t[2], &t[3], &t[4], &t[5], &t[6], &t[7], &t[8], &t[9],
+                              &t[10], &t[11]))
+        << name << ": " << dist;
+    // The short summary in 'symmetrization' shows the same rotation mean.
+    double mu0 = 0;
+    const std::string symm = final_prov["symmetrization"];
+    ASSERT_EQ(1, std::sscanf(symm.c_str() + symm.find("rotations mu=("), "rotations mu=(%lf", &mu0))
+        << symm;
+    EXPECT_NEAR(mu0, t[0], 1e-5 * (1 + std::fabs(t[0]))) << name;
+  }
+  const std::string final_model = d + "/symgnn-final.model";
+  // With the trainer's own M and seed the redraw gives the stored transforms exactly.
+  const Result same = run(kTrain + " --redraw-transforms " + final_model +
+                          " --count 6 --seed 4 -o " + d + "/same.model");
+  ASSERT_EQ(same.status, 0) << same.out;
+  EXPECT_NE(same.out.find("6 transforms drawn with seed 4"), std::string::npos) << same.out;
+  ASSERT_EQ(transforms_of(d + "/same.model").size(), 54u);
+  EXPECT_EQ(transforms_of(d + "/same.model"), transforms_of(final_model));
+  // Another M and seed: M orthogonal transforms, half rotations, half reflections.
+  for (const char *out : {"/a.model", "/b.model"})
+    ASSERT_EQ(
+        run(kTrain + " --redraw-transforms " + final_model + " --count 8 --seed 9 -o " + d + out)
+            .status,
+        0);
+  ASSERT_EQ(run(kTrain + " --redraw-transforms " + final_model + " --count 8 --seed 10 -o " + d +
+                "/c.model")
+                .status,
+            0);
+  const std::vector<double> a = transforms_of(d + "/a.model");
+  ASSERT_EQ(a.size(), 72u);
+  for (int k = 0; k < 8; ++k) {
+    const double *O = a.data() + 9 * k;
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j)
+        EXPECT_NEAR(O[3 * i] * O[3 * j] + O[3 * i + 1] * O[3 * j + 1] + O[3 * i + 2] * O[3 * j + 2],
+                    i == j ? 1.0 : 0.0, 1e-9)
+            << "transform " << k;
+    const double det = O[0] * (O[4] * O[8] - O[5] * O[7]) - O[1] * (O[3] * O[8] - O[5] * O[6]) +
+                       O[2] * (O[3] * O[7] - O[4] * O[6]);
+    EXPECT_NEAR(det, k < 4 ? 1.0 : -1.0, 1e-9) << "transform " << k;
+  }
+  EXPECT_EQ(read_text(d + "/a.model"), read_text(d + "/b.model")); // same seed: same file
+  const std::vector<double> c = transforms_of(d + "/c.model");
+  ASSERT_EQ(c.size(), 72u);
+  EXPECT_NE(a, c);
+  symgnn_model *m = nullptr;
+  symgnn_error err;
+  ASSERT_EQ(SYMGNN_OK, symgnn_model_read((d + "/a.model").c_str(), &m, &err)) << err.message;
+  std::map<std::string, std::string> prov = provenance_of(m);
+  symgnn_model_free(m);
+  EXPECT_EQ(prov["inference_transforms_redrawn"], "8 seed 9");
+  EXPECT_EQ(prov["symmetrization_distribution"], final_prov["symmetrization_distribution"]);
+  // From the run's checkpoint (its last state is the final model's distribution).
+  ASSERT_EQ(run(kTrain + " --redraw-transforms " + final_model + " --checkpoint " + d +
+                "/symgnn-train.ckpt --count 6 --seed 4 -o " + d + "/ck.model")
+                .status,
+            0);
+  EXPECT_EQ(transforms_of(d + "/ck.model"), transforms_of(final_model));
+  ASSERT_EQ(SYMGNN_OK, symgnn_model_read((d + "/ck.model").c_str(), &m, &err)) << err.message;
+  prov = provenance_of(m);
+  symgnn_model_free(m);
+  EXPECT_EQ(prov["symmetrization_distribution"], final_prov["symmetrization_distribution"]);
+  EXPECT_EQ(prov["inference_transforms_redrawn"], "6 seed 4");
+}
+
+TEST_F(TrainerRun, RedrawTransformsErrors) {
+  const std::string d = config("redraw_err", "");
+  // A fixed-mode model as the trainer writes it (symmetrization: fixed, ...).
+  const double id[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+  const char *names[2] = {"Cu", "Zr"};
+  symgnn_arch arch;
+  symgnn_arch_default(&arch, 2, names);
+  symgnn_model *m = nullptr;
+  symgnn_error err;
+  ASSERT_EQ(SYMGNN_OK, symgnn_model_create(&arch, 1, id, 1, &m, &err)) << err.message;
+  ASSERT_EQ(SYMGNN_OK,
+            symgnn_model_set_provenance(m, "symmetrization", "fixed, 1 transforms", &err));
+  const std::string fixed = d + "/fixed.model";
+  ASSERT_EQ(SYMGNN_OK, symgnn_model_write(m, fixed.c_str(), &err)) << err.message;
+  symgnn_model_free(m);
+  std::ofstream(d + "/junk.ckpt") << "this is not a checkpoint\n";
+  const std::string base = kTrain + " --redraw-transforms ";
+  const struct {
+    std::string args;
+    int status;
+    std::string message;
+  } cases[] = {
+      {fixed + " --count 4 --seed 1 -o " + d + "/o.model", 1,
+       "error: " + fixed + ": not a learned-mode model (symmetrization: fixed, 1 transforms)"},
+      {fixed + " --count 5 --seed 1 -o " + d + "/o.model", 2,
+       "--count must be an even number of at least 2"},
+      {fixed + " --count 0 --seed 1 -o " + d + "/o.model", 2, "got '0'"},
+      {fixed + " --count four --seed 1 -o " + d + "/o.model", 2, "got 'four'"},
+      {fixed + " --count 4 --seed -3 -o " + d + "/o.model", 2, "--seed needs a non-negative"},
+      {fixed + " --count 4 --seed 1", 2, "needs --count M, --seed S and -o OUT"},
+      {fixed + " --count 4 --seed 1 -o " + d + "/o.model --dry-run", 2,
+       "unexpected or incomplete argument '--dry-run'"},
+      {d + "/none.model --count 4 --seed 1 -o " + d + "/o.model", 1,
+       "error: cannot read the model: cannot open"},
+      {fixed + " --checkpoint " + d + "/none.ckpt --count 4 --seed 1 -o " + d + "/o.model", 1,
+       "error: cannot read the checkpoint: cannot open"},
+      {fixed + " --checkpoint " + d + "/junk.ckpt --count 4 --seed 1 -o " + d + "/o.model", 1,
+       "junk.ckpt: not a symgnn-train checkpoint (bad magic)"},
+  };
+  for (const auto &c : cases) {
+    const Result r = run(base + c.args);
+    EXPECT_EQ(r.status, c.status) << c.args << "\n" << r.out;
+    EXPECT_NE(r.out.find(c.message), std::string::npos) << c.args << "\n" << r.out;
+  }
+  EXPECT_FALSE(std::ifstream(d + "/o.model").good());
+}
+
 TEST_F(TrainerRun, RotcheckUsageAndDefaults) {
   const std::string d = config("rot", std::string(kSmallModel) +
                                           "training: {batch: all, epochs: 2, eval_interval: 1}\n");

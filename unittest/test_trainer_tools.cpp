@@ -9,13 +9,19 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <tuple>
+#include <unistd.h>
 #include <vector>
 
 extern "C" {
+#include "symgnn_crc32.h"
 #include "symgnn_tr_data.h"
+#include "symgnn_tr_redraw.h"
+#include "symgnn_tr_state.h"
+#include "symgnn_tr_symm.h"
 }
 
 namespace {
@@ -185,6 +191,273 @@ TEST(TrainerSpatialOrder, LoadedConfigurationIsTheRelabelledFile) {
   symgnn_tr_set_free(&set);
   symgnn_model_free(model);
   std::remove(path.c_str());
+}
+
+// Awkward values: thirds, tiny and large magnitudes, negative zero.
+const double kTheta[SYMGNN_TR_NTHETA] = {1.0 / 3.0, -2.0 / 3.0, 1e-300, -0.25,    0.1,   -1.75,
+                                         -0.0,      12345.678,  -7e-9,  0.693147, -1e10, 2.5e-5};
+
+TEST(TrainerDistributionText, RoundTripsBitwiseInTheDocumentedLayout) {
+  char text[512];
+  symgnn_tr_symm_format(kTheta, text, sizeof text);
+  const std::string t = text;
+  EXPECT_EQ(t.rfind("rot_mu=0.33333333333333331,-0.66666666666666663,1e-300 "
+                    "rot_log_sigma=-0.25,0.10000000000000001,-1.75 ref_mu=-0,12345.678,",
+                    0),
+            0u)
+      << t;
+  EXPECT_NE(t.find(" ref_log_sigma=0.69314699999999996,-10000000000,2.5000000000000001e-05"),
+            std::string::npos)
+      << t;
+  double back[SYMGNN_TR_NTHETA];
+  char msg[800] = "";
+  ASSERT_EQ(0, symgnn_tr_symm_parse(text, back, msg, sizeof msg)) << msg;
+  EXPECT_EQ(0, std::memcmp(back, kTheta, sizeof back));
+}
+
+TEST(TrainerDistributionText, MalformedTextIsRejectedWithItsReason) {
+  char text[512];
+  symgnn_tr_symm_format(kTheta, text, sizeof text);
+  const std::string good = text;
+  const size_t ref = good.find(" ref_mu=");
+  const struct {
+    std::string text, message;
+  } cases[] = {
+      {"", "expected 'rot_mu=' at character 1"},
+      {"rot_mu=1,2", "rot_mu: expected ',' after number 2"},
+      {"rot_mu=1,2,3", "expected ' rot_log_sigma=' at character 13"},
+      {"rot_mu=1,nan,3 rot_log_sigma=1,2,3", "rot_mu: number 2 of 3 is missing or not finite"},
+      {"rot_mu=1,,3", "rot_mu: number 2 of 3 is missing or not finite"},
+      {good.substr(0, ref) + "  ref_mu=" + good.substr(ref + 8), "expected ' ref_mu='"},
+      {good + " extra", "unexpected text ' extra' after the 12 parameters"},
+      {good.substr(0, good.size() - 4), ""}, // last number without its exponent: still valid
+  };
+  for (const auto &c : cases) {
+    double th[SYMGNN_TR_NTHETA];
+    char msg[800] = "";
+    const int rc = symgnn_tr_symm_parse(c.text.c_str(), th, msg, sizeof msg);
+    if (c.message.empty()) {
+      EXPECT_EQ(rc, 0) << c.text << ": " << msg;
+    } else {
+      EXPECT_EQ(rc, -1) << c.text;
+      EXPECT_NE(std::string(msg).find(c.message), std::string::npos) << c.text << ": " << msg;
+    }
+  }
+}
+
+// A small model and a checkpoint of a state with recognizable theta.
+class TrainerRedraw : public ::testing::Test {
+protected:
+  void SetUp() override {
+    model = small_model();
+    ASSERT_NE(model, nullptr);
+    dir = ::testing::TempDir() + "trainer_redraw_" + std::to_string(getpid()) + "_";
+    std::memset(&st, 0, sizeof st);
+    st.ntrain = 2;
+    st.perm = static_cast<int *>(malloc(2 * sizeof(int)));
+    st.perm[0] = 1;
+    st.perm[1] = 0;
+    st.learned = 1;
+    ASSERT_EQ(0, symgnn_tr_adam_init(&st.adam, symgnn_model_nparams(model), 0.9, 0.999, 1e-8, 1));
+    ASSERT_EQ(0, symgnn_tr_adam_init(&st.adam_theta, SYMGNN_TR_NTHETA, 0.9, 0.999, 1e-8, 1));
+    std::memcpy(st.theta, kTheta, sizeof st.theta);
+    st.theta[6] = 0.4; // a sane reflection mean in place of -0
+    symgnn_tr_curve_row row = {10, 0.5, 0.4, 0.3, 0.7, 0.5, 1e-4, 3.0};
+    ASSERT_EQ(0, symgnn_tr_state_add_row(&st, &row));
+    symgnn_model_set_label_norm(model, 1.5, 0.25);
+  }
+  void TearDown() override {
+    symgnn_tr_state_free(&st);
+    symgnn_model_free(model);
+    for (const std::string &f : files) std::remove(f.c_str());
+  }
+  std::string path(const std::string &name) {
+    files.push_back(dir + name);
+    return dir + name;
+  }
+  std::vector<unsigned char> write_ckpt(const std::string &p) {
+    char msg[800] = "";
+    EXPECT_EQ(0, symgnn_tr_ckpt_write(p.c_str(), &st, model, msg, sizeof msg)) << msg;
+    return read_bytes(p);
+  }
+  static std::vector<unsigned char> read_bytes(const std::string &p) {
+    std::ifstream f(p, std::ios::binary);
+    return std::vector<unsigned char>((std::istreambuf_iterator<char>(f)),
+                                      std::istreambuf_iterator<char>());
+  }
+  std::string read_theta(const std::vector<unsigned char> &b, double *theta) {
+    char msg[800] = "";
+    const int rc = symgnn_tr_ckpt_read_theta(b.data(), b.size(), symgnn_model_nparams(model),
+                                             symgnn_model_nstats(model), theta, msg, sizeof msg);
+    return rc ? std::string(msg) : std::string();
+  }
+  // Write the model with the given provenance entries; returns its path.
+  std::string write_model(const std::string &name,
+                          const std::vector<std::pair<std::string, std::string>> &prov) {
+    symgnn_error err;
+    for (const auto &kv : prov)
+      EXPECT_EQ(SYMGNN_OK,
+                symgnn_model_set_provenance(model, kv.first.c_str(), kv.second.c_str(), &err));
+    const std::string p = path(name);
+    EXPECT_EQ(SYMGNN_OK, symgnn_model_write(model, p.c_str(), &err)) << err.message;
+    return p;
+  }
+  std::string redraw(const std::string &in, const std::string &out, int count, uint64_t seed,
+                     const std::string &ckpt = "") {
+    symgnn_tr_redraw_options o = {in.c_str(), out.c_str(), ckpt.empty() ? nullptr : ckpt.c_str(),
+                                  count, seed};
+    char msg[1024] = "";
+    return symgnn_tr_redraw(&o, msg, sizeof msg) ? std::string(msg) : std::string();
+  }
+  symgnn_model *model = nullptr;
+  symgnn_tr_state st;
+  std::string dir;
+  std::vector<std::string> files;
+};
+
+TEST_F(TrainerRedraw, CheckpointThetaIsReadBack) {
+  const std::vector<unsigned char> good = write_ckpt(path("a.ckpt"));
+  double th[SYMGNN_TR_NTHETA];
+  ASSERT_EQ(read_theta(good, th), "");
+  EXPECT_EQ(0, std::memcmp(th, st.theta, sizeof th));
+}
+
+TEST_F(TrainerRedraw, DamagedOrForeignCheckpointsAreRefused) {
+  const std::vector<unsigned char> good = write_ckpt(path("a.ckpt"));
+  double th[SYMGNN_TR_NTHETA];
+  std::vector<unsigned char> b = good;
+  b[b.size() / 2] ^= 0x04;
+  EXPECT_NE(read_theta(b, th).find("CRC-32 mismatch"), std::string::npos);
+  b.assign(good.begin(), good.end() - 9);
+  EXPECT_NE(read_theta(b, th).find("CRC-32 mismatch"), std::string::npos);
+  b = good;
+  b[1] = 'x';
+  EXPECT_NE(read_theta(b, th).find("bad magic"), std::string::npos);
+  b = good;
+  b[8] = 7;
+  EXPECT_NE(read_theta(b, th).find("version 7"), std::string::npos);
+  // Consistent CRC but a trailing byte, or a curve count that overruns the file.
+  auto reseal = [](std::vector<unsigned char> v) {
+    const uint32_t crc = symgnn_crc32(0, v.data(), v.size() - 4);
+    for (int i = 0; i < 4; ++i) v[v.size() - 4 + i] = (unsigned char)(crc >> (8 * i));
+    return v;
+  };
+  b = good;
+  b.insert(b.end() - 4, 0x00);
+  EXPECT_NE(read_theta(reseal(b), th).find("1 bytes left after the last section"),
+            std::string::npos);
+  b = good;
+  b[b.size() - 4 - 64 - 4] = 2; // the curve row count, 1 -> 2
+  EXPECT_NE(read_theta(reseal(b), th).find("sections overrun the file"), std::string::npos);
+  // Another architecture, and a fixed-mode run.
+  char msg[800] = "";
+  EXPECT_EQ(-1, symgnn_tr_ckpt_read_theta(good.data(), good.size(), 3, 4, th, msg, sizeof msg));
+  EXPECT_NE(std::string(msg).find("not the same architecture"), std::string::npos) << msg;
+  st.learned = 0;
+  const std::vector<unsigned char> fixed = write_ckpt(path("f.ckpt"));
+  EXPECT_NE(read_theta(fixed, th).find("fixed-mode run: it holds no distribution parameters"),
+            std::string::npos);
+}
+
+double det3(const double *R) {
+  return R[0] * (R[4] * R[8] - R[5] * R[7]) - R[1] * (R[3] * R[8] - R[5] * R[6]) +
+         R[2] * (R[3] * R[7] - R[4] * R[6]);
+}
+
+TEST_F(TrainerRedraw, RedrawFromTheProvenanceEntry) {
+  char text[512];
+  symgnn_tr_symm_format(st.theta, text, sizeof text);
+  const std::string in = write_model(
+      "in.model", {{"symmetrization", "learned, ..."}, {SYMGNN_TR_DISTRIBUTION_KEY, text}});
+  const std::string out = path("out.model");
+  ASSERT_EQ(redraw(in, out, 10, 77), "");
+  symgnn_model *m = nullptr;
+  symgnn_error err;
+  ASSERT_EQ(SYMGNN_OK, symgnn_model_read(out.c_str(), &m, &err)) << err.message;
+  ASSERT_EQ(symgnn_model_ntransforms(m), 10);
+  // The trainer's own sampling of inference transforms, bit for bit.
+  std::vector<double> expect(90);
+  symgnn_tr_symm_inference(st.theta, 10, 77, expect.data());
+  EXPECT_EQ(0, std::memcmp(symgnn_model_transforms(m), expect.data(), 90 * sizeof(double)));
+  for (int k = 0; k < 10; ++k) {
+    const double *O = symgnn_model_transforms(m) + 9 * k;
+    double worst = 0.0;
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j) {
+        const double d = O[3 * i] * O[3 * j] + O[3 * i + 1] * O[3 * j + 1] +
+                         O[3 * i + 2] * O[3 * j + 2] - (i == j ? 1.0 : 0.0);
+        worst = std::max(worst, std::fabs(d));
+      }
+    EXPECT_LT(worst, 1e-9) << "transform " << k;
+    EXPECT_NEAR(det3(O), k < 5 ? 1.0 : -1.0, 1e-9) << "transform " << k;
+  }
+  // Everything else is the input model's; the redraw is recorded.
+  EXPECT_EQ(0, std::memcmp(symgnn_model_params(m), symgnn_model_params(model),
+                           symgnn_model_nparams(m) * sizeof(float)));
+  std::string redrawn, dist;
+  for (int i = 0; i < symgnn_model_nprovenance(m); ++i) {
+    const std::string k = symgnn_model_provenance_key(m, i);
+    if (k == "inference_transforms_redrawn") redrawn = symgnn_model_provenance_value(m, i);
+    if (k == SYMGNN_TR_DISTRIBUTION_KEY) dist = symgnn_model_provenance_value(m, i);
+  }
+  EXPECT_EQ(redrawn, "10 seed 77");
+  EXPECT_EQ(dist, text);
+  symgnn_model_free(m);
+}
+
+TEST_F(TrainerRedraw, RedrawFromACheckpointRecordsItsDistribution) {
+  const std::string ck = path("a.ckpt");
+  write_ckpt(ck);
+  const std::string in = write_model("fixed.model", {{"symmetrization", "fixed, 1 transforms"}});
+  const std::string out = path("out.model");
+  ASSERT_EQ(redraw(in, out, 4, 5, ck), "");
+  symgnn_model *m = nullptr;
+  symgnn_error err;
+  ASSERT_EQ(SYMGNN_OK, symgnn_model_read(out.c_str(), &m, &err)) << err.message;
+  std::vector<double> expect(36);
+  symgnn_tr_symm_inference(st.theta, 4, 5, expect.data());
+  ASSERT_EQ(symgnn_model_ntransforms(m), 4);
+  EXPECT_EQ(0, std::memcmp(symgnn_model_transforms(m), expect.data(), 36 * sizeof(double)));
+  char text[512];
+  symgnn_tr_symm_format(st.theta, text, sizeof text);
+  bool found = false;
+  for (int i = 0; i < symgnn_model_nprovenance(m); ++i)
+    if (std::string(symgnn_model_provenance_key(m, i)) == SYMGNN_TR_DISTRIBUTION_KEY) {
+      EXPECT_EQ(std::string(symgnn_model_provenance_value(m, i)), text);
+      found = true;
+    }
+  EXPECT_TRUE(found);
+  symgnn_model_free(m);
+}
+
+TEST_F(TrainerRedraw, ErrorsSayWhatIsMissing) {
+  const std::string fixed = write_model("fixed.model", {{"symmetrization", "fixed, 1 transforms"}});
+  const std::string out = path("out.model");
+  EXPECT_NE(redraw(fixed, out, 4, 1)
+                .find("not a learned-mode model (symmetrization: fixed, 1 "
+                      "transforms)"),
+            std::string::npos);
+  const std::string old =
+      write_model("old.model", {{"symmetrization", "learned, K=8 per step, M=16 stored"}});
+  EXPECT_NE(redraw(old, out, 4, 1)
+                .find("learned-mode model without a "
+                      "'symmetrization_distribution' provenance entry"),
+            std::string::npos);
+  const std::string bad =
+      write_model("bad.model", {{SYMGNN_TR_DISTRIBUTION_KEY, "rot_mu=1,2,3 rot_log_sigma=oops"}});
+  EXPECT_NE(redraw(bad, out, 4, 1)
+                .find("provenance entry 'symmetrization_distribution': "
+                      "rot_log_sigma: number 1 of 3 is missing or not finite"),
+            std::string::npos);
+  EXPECT_NE(redraw(fixed, out, 3, 1).find("--count must be an even number of at least 2"),
+            std::string::npos);
+  EXPECT_NE(redraw(fixed, out, 0, 1).find("--count must be an even number"), std::string::npos);
+  EXPECT_NE(redraw(dir + "missing.model", out, 4, 1).find("cannot read the model: cannot open"),
+            std::string::npos);
+  EXPECT_NE(redraw(fixed, out, 4, 1, dir + "missing.ckpt")
+                .find("cannot read the checkpoint: cannot open"),
+            std::string::npos);
+  EXPECT_FALSE(std::ifstream(out).good()); // nothing written on any error
 }
 
 } // namespace

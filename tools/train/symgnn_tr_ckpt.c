@@ -4,6 +4,7 @@
 #include "symgnn_file.h"
 #include "symgnn_tr_state.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,17 +204,17 @@ static int valid_shuffle(const symgnn_tr_state *s) {
   return ok;
 }
 
-/* The fixed-size parts were checked; here the variable counts are checked
- * against the remaining bytes before anything is allocated. */
-int symgnn_tr_ckpt_parse(const unsigned char *data, size_t size, symgnn_tr_state *s,
-                         symgnn_model *model, char *msg, size_t msglen) {
-  rbuf b = {data, size, 0, 0};
+/* Magic, version and CRC-32 of a checkpoint in memory; on success b covers
+ * the fields after the version, without the closing CRC. */
+static int check_envelope(const unsigned char *data, size_t size, rbuf *b, char *msg,
+                          size_t msglen) {
+  *b = (rbuf){data, size, 0, 0};
   if (size < 12 || memcmp(data, CKPT_MAGIC, 8) != 0) {
     snprintf(msg, msglen, "not a symgnn-train checkpoint (bad magic)");
     return -1;
   }
-  b.off = 8;
-  const uint32_t version = get_u32(&b);
+  b->off = 8;
+  const uint32_t version = get_u32(b);
   if (version != CKPT_VERSION) {
     snprintf(msg, msglen, "checkpoint format version %u, this trainer reads version %u", version,
              CKPT_VERSION);
@@ -229,7 +230,16 @@ int symgnn_tr_ckpt_parse(const unsigned char *data, size_t size, symgnn_tr_state
     snprintf(msg, msglen, "checkpoint CRC-32 mismatch: the file is damaged or truncated");
     return -1;
   }
-  b.n = size - 4;
+  b->n = size - 4;
+  return 0;
+}
+
+/* The fixed-size parts were checked; here the variable counts are checked
+ * against the remaining bytes before anything is allocated. */
+int symgnn_tr_ckpt_parse(const unsigned char *data, size_t size, symgnn_tr_state *s,
+                         symgnn_model *model, char *msg, size_t msglen) {
+  rbuf b;
+  if (check_envelope(data, size, &b, msg, msglen)) return -1;
   const int learned = (int)get_u32(&b);
   const uint64_t np = get_u64(&b), ns = get_u64(&b);
   if (np != symgnn_model_nparams(model) || ns != symgnn_model_nstats(model) ||
@@ -295,5 +305,66 @@ int symgnn_tr_ckpt_parse(const unsigned char *data, size_t size, symgnn_tr_state
     return -1;
   }
   symgnn_model_set_label_norm(model, mean, std);
+  return 0;
+}
+
+/* Skip count fields of `each` bytes, or mark the buffer overrun. */
+static void skip(rbuf *b, uint64_t count, size_t each) {
+  if (b->trunc || count > (b->n - b->off) / each) {
+    b->trunc = 1;
+    return;
+  }
+  b->off += (size_t)count * each;
+}
+
+/* Walks the layout of symgnn_tr_ckpt_write, skipping what it does not need. */
+int symgnn_tr_ckpt_read_theta(const unsigned char *data, size_t size, size_t nparams, size_t nstats,
+                              double theta[SYMGNN_TR_NTHETA], char *msg, size_t msglen) {
+  rbuf b;
+  if (check_envelope(data, size, &b, msg, msglen)) return -1;
+  const int learned = (int)get_u32(&b);
+  const uint64_t np = get_u64(&b), ns = get_u64(&b);
+  if (!learned) {
+    snprintf(msg, msglen,
+             "checkpoint is from a fixed-mode run: it holds no distribution parameters");
+    return -1;
+  }
+  if (np != nparams || ns != nstats) {
+    snprintf(msg, msglen,
+             "checkpoint has %llu parameters and %llu statistics, the model %zu and %zu: not the "
+             "same architecture",
+             (unsigned long long)np, (unsigned long long)ns, nparams, nstats);
+    return -1;
+  }
+  skip(&b, 2, 8); /* step, epoch */
+  skip(&b, 1, 4); /* pos */
+  const int ntrain = get_i32(&b);
+  skip(&b, ntrain < 0 ? UINT64_MAX : (uint64_t)ntrain, 4); /* perm */
+  skip(&b, 4, 8);                                          /* generator */
+  skip(&b, 1, 8 + 8 + 4);                                  /* best Pearson, step, patience */
+  skip(&b, 1, 8 + 4);                                      /* loss sum, count */
+  skip(&b, 3, 8);                                          /* wall time, label mean, std */
+  skip(&b, np, 4);
+  skip(&b, ns, 4);
+  skip(&b, 1, 8); /* Adam t */
+  for (int k = 0; k < 3; ++k) skip(&b, np, 8);
+  get_f64s(&b, theta, SYMGNN_TR_NTHETA);
+  skip(&b, 1, 8 + 3 * SYMGNN_TR_NTHETA * 8); /* Adam of theta */
+  const int ncurve = get_i32(&b);
+  skip(&b, ncurve < 0 ? UINT64_MAX : (uint64_t)ncurve, 64);
+  if (b.trunc) {
+    snprintf(msg, msglen, "checkpoint is inconsistent: its sections overrun the file");
+    return -1;
+  }
+  if (b.off != b.n) {
+    snprintf(msg, msglen, "checkpoint is inconsistent: %zu bytes left after the last section",
+             b.n - b.off);
+    return -1;
+  }
+  for (int i = 0; i < SYMGNN_TR_NTHETA; ++i)
+    if (!isfinite(theta[i])) {
+      snprintf(msg, msglen, "checkpoint holds a non-finite distribution parameter");
+      return -1;
+    }
   return 0;
 }

@@ -56,6 +56,14 @@ int symgnn_tr_ckpt_write(const char *path, const symgnn_tr_state *s, const symgn
 int symgnn_tr_ckpt_parse(const unsigned char *data, size_t size, symgnn_tr_state *s,
                          symgnn_model *model, char *msg, size_t msglen);
 
+/* Read only the learned distribution parameters theta from a checkpoint in
+ * memory, for read-only uses that have no config (redrawing a model's
+ * transforms). Magic, version, CRC and section sizes are checked, and the
+ * parameter and statistics counts must be nparams and nstats (the model's).
+ * A fixed-mode checkpoint is refused. Returns 0 or -1 (msg). */
+int symgnn_tr_ckpt_read_theta(const unsigned char *data, size_t size, size_t nparams, size_t nstats,
+                              double theta[SYMGNN_TR_NTHETA], char *msg, size_t msglen);
+
 /* Write the learning curve as CSV atomically (header and every row). */
 int symgnn_tr_curve_write(const char *path, const symgnn_tr_state *s, char *msg, size_t msglen);
 

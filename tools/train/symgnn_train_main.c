@@ -1,5 +1,7 @@
 /* symgnn-train: train a SymGNN model from one YAML config (serial or
- * `mpirun -np N symgnn-train CONFIG` for data-parallel training). */
+ * `mpirun -np N symgnn-train CONFIG` for data-parallel training), or redraw
+ * the inference transforms of a learned-mode model (--redraw-transforms). */
+#include "symgnn_tr_redraw.h"
 #include "symgnn_tr_run.h"
 
 #include <stdio.h>
@@ -9,11 +11,96 @@
 static void usage(FILE *out) {
   fputs("usage: symgnn-train CONFIG [--dry-run] [--restart CHECKPOINT] [--stop-at STEP]\n"
         "       symgnn-train --template     print a commented config with every key\n"
+        "       symgnn-train --redraw-transforms MODEL --count M --seed S -o OUT "
+        "[--checkpoint CK]\n"
         "       symgnn-train --version\n"
         "  --dry-run      check the config and data (reads all files, builds the graphs)\n"
         "  --restart CK   continue exactly from a checkpoint written by an earlier run\n"
-        "  --stop-at N    stop after step N with a checkpoint (the schedule is unchanged)\n",
+        "  --stop-at N    stop after step N with a checkpoint (the schedule is unchanged)\n"
+        "  --redraw-transforms MODEL\n"
+        "                 write OUT: MODEL with M new inference transforms (M/2 rotations,\n"
+        "                 M/2 reflections) drawn with seed S from its learned distribution,\n"
+        "                 read from MODEL's provenance or from the checkpoint CK\n",
         out);
+}
+
+/* Parse a whole decimal number into *v; 0 ok, -1 not a number. */
+static int parse_integer(const char *text, long long *v) {
+  char *end;
+  *v = strtoll(text, &end, 10);
+  return end == text || *end ? -1 : 0;
+}
+
+/* Options of --redraw-transforms; returns 0 to run, 2 on a command-line error. */
+static int parse_redraw(int argc, char **argv, symgnn_tr_redraw_options *r, int rank) {
+  memset(r, 0, sizeof *r);
+  int have_count = 0, have_seed = 0;
+  const char *bad = NULL;
+  for (int i = 1; i < argc && !bad; ++i) {
+    const char *a = argv[i];
+    long long v;
+    if (i + 1 >= argc) {
+      bad = a;
+    } else if (!strcmp(a, "--redraw-transforms") && !r->model) {
+      r->model = argv[++i];
+    } else if (!strcmp(a, "--checkpoint") && !r->checkpoint) {
+      r->checkpoint = argv[++i];
+    } else if (!strcmp(a, "-o") && !r->out) {
+      r->out = argv[++i];
+    } else if (!strcmp(a, "--count") && !have_count) {
+      if (parse_integer(argv[++i], &v) || v < 2 || v % 2 || v > 1000000) {
+        if (rank == 0)
+          fprintf(stderr,
+                  "symgnn-train: --count must be an even number of at least 2 (half rotations, "
+                  "half reflections), got '%s'\n",
+                  argv[i]);
+        return 2;
+      }
+      r->count = (int)v;
+      have_count = 1;
+    } else if (!strcmp(a, "--seed") && !have_seed) {
+      const char *t = argv[++i];
+      char *end;
+      r->seed = strtoull(t, &end, 10);
+      if (end == t || *end || t[0] == '-') {
+        if (rank == 0)
+          fprintf(stderr, "symgnn-train: --seed needs a non-negative integer, got '%s'\n", t);
+        return 2;
+      }
+      have_seed = 1;
+    } else {
+      bad = a;
+    }
+  }
+  if (bad || !have_count || !have_seed || !r->out) {
+    if (rank == 0) {
+      if (bad)
+        fprintf(stderr, "symgnn-train: unexpected or incomplete argument '%s'\n", bad);
+      else
+        fprintf(stderr, "symgnn-train: --redraw-transforms needs --count M, --seed S and -o OUT\n");
+      usage(stderr);
+    }
+    return 2;
+  }
+  return 0;
+}
+
+/* --redraw-transforms on rank 0 (the others wait for its result). */
+static int redraw(int argc, char **argv, const symgnn_tr_comm *comm) {
+  symgnn_tr_redraw_options r;
+  const int rc = parse_redraw(argc, argv, &r, comm->rank);
+  if (rc) return rc;
+  char msg[1024];
+  int ok = 1;
+  if (comm->rank == 0 && symgnn_tr_redraw(&r, msg, sizeof msg)) {
+    fprintf(stderr, "symgnn-train: error: %s\n", msg);
+    ok = 0;
+  }
+  if (!symgnn_tr_comm_all_ok(ok)) return 1;
+  if (comm->rank == 0)
+    printf("wrote %s: %d transforms drawn with seed %llu from the distribution of %s\n", r.out,
+           r.count, (unsigned long long)r.seed, r.checkpoint ? r.checkpoint : r.model);
+  return 0;
 }
 
 /* Parse the command line; returns 0 to run, 1 when done (printed), 2 on error. */
@@ -61,12 +148,19 @@ static int parse_args(int argc, char **argv, symgnn_tr_options *o, int rank) {
 int main(int argc, char **argv) {
   symgnn_tr_comm comm;
   symgnn_tr_comm_init(&argc, &argv, &comm);
-  symgnn_tr_options opt;
-  int rc = parse_args(argc, argv, &opt, comm.rank);
-  if (rc == 0)
-    rc = symgnn_tr_run(&opt, &comm);
-  else if (rc == 1)
-    rc = 0;
+  int redraw_mode = 0;
+  for (int i = 1; i < argc; ++i) redraw_mode |= !strcmp(argv[i], "--redraw-transforms");
+  int rc;
+  if (redraw_mode) {
+    rc = redraw(argc, argv, &comm);
+  } else {
+    symgnn_tr_options opt;
+    rc = parse_args(argc, argv, &opt, comm.rank);
+    if (rc == 0)
+      rc = symgnn_tr_run(&opt, &comm);
+    else if (rc == 1)
+      rc = 0;
+  }
   symgnn_tr_comm_finalize();
   return rc;
 }
