@@ -36,6 +36,17 @@ def replicate(cfg, nx, ny, nz):
     return np.diag(L * np.array([nx, ny, nz])), spe, np.concatenate(pos)
 
 
+def spatial_sort(system, binsize=5.0):
+    """Same atoms in the order of a cell list (binsize bins, x slowest): neighbours get
+    nearby indices, as in LAMMPS, which sorts atoms spatially by default."""
+    lat, spe, pos = system
+    L = np.diag(lat)
+    nb = np.maximum((L / binsize).astype(int), 1)
+    cell = np.floor(pos / L * nb).astype(int) % nb
+    order = np.argsort((cell[:, 0] * nb[1] + cell[:, 1]) * nb[2] + cell[:, 2], kind="stable")
+    return lat, [spe[i] for i in order], pos[order]
+
+
 def cube_cut(cfg, n):
     """The n atoms nearest the origin corner (max norm) in a cube of cfg's density."""
     L = np.diag(cfg["lattice"])
@@ -81,6 +92,8 @@ def main():
     else:
         systems.append(("cuzr_3000", cube_cut(cfg, 3000)[:3],
                         "cube cut from train0, treated as periodic (no LAMMPS)"))
+    systems += [(name + "_sorted", spatial_sort(system), how + ", atoms in cell-list order")
+                for name, system, how in systems[:2]]
     for name, (lat, spe, pos), how in systems:
         write_extxyz(os.path.join(out, name + ".extxyz"), lat, spe, pos)
         write_lammps_data(os.path.join(out, name + ".data"), lat, spe, pos)

@@ -133,6 +133,17 @@ for shape in ("8192x256x32", "8192x32x256", "2048x2048x2048"):
         if s:
             sgemm[(shape, t)] = s
 
+pair = {}  # (n, t) -> (ours stat, peer stat, per-round ratio stat, rounds, peer peak KiB, loads)
+for n in PEER_SIZES:
+    for t in (1, 2):
+        do, dp = parse(f"pair_ours_{n}_t{t}"), parse(f"pair_torch_{n}_t{t}")
+        o, p = floats(do, "forward_seconds"), floats(dp, "forward_seconds")
+        k = min(len(o), len(p))
+        if k:
+            loads = floats(do, "load_before") + floats(dp, "load_before")
+            pair[(n, t)] = (stat(o[:k]), stat(p[:k]), stat([p[i] / o[i] for i in range(k)]), k,
+                            max(floats(dp, "rss_after_forward_kb")), (min(loads), max(loads)))
+
 # ------------------------------------------------------------------ header
 w("# USER-SYMGNN benchmark results")
 w("")
@@ -161,8 +172,8 @@ for key, label in (("cpu_model", "CPU"), ("cpus", "cores (nproc)"), ("cpu_flags"
                    ("busy_processes_start", "other processes above 20% CPU at start"),
                    ("mem_available_gb_start", "memory available at start (GiB)")):
     w(f"| {label} | {one(machine, key, default='?')} |")
-blas_seen = next((one(d, "blas") for (who, _, _), d in fwd.items() if who == "torch"
-                  and one(d, "blas")), None)
+blas_seen = next((one(parse(f"pair_torch_{n}_t{t}"), "blas") for n in PEER_SIZES for t in (1, 2)
+                  if one(parse(f"pair_torch_{n}_t{t}"), "blas")), None)
 w(f"| BLAS mapped by the PyTorch peer process | {blas_seen or 'not measured'} |")
 w("")
 
@@ -201,14 +212,14 @@ def status(ok):
 
 for n in PEER_SIZES:
     for t in (1, 2):
-        o, p = per_atom_us("ours", n, t), per_atom_us("torch", n, t)
-        if o and p:
-            r = p[0] / o[0]
-            w(f"| forward ≥ 5x faster than PyTorch, {n} atoms, {t} thread(s) | {r:.2f}x "
-              f"({o[0]:.1f} vs {p[0]:.1f} µs/atom) | {status(r >= 5)} |")
+        if (n, t) in pair:
+            o, p, r, k = pair[(n, t)][:4]
+            w(f"| forward ≥ 5x faster than PyTorch, {n} atoms, {t} thread(s) | {r[0]:.2f}x "
+              f"({o[0] / n * 1e6:.1f} vs {p[0] / n * 1e6:.1f} µs/atom; {k} paired rounds) | "
+              f"{status(r[0] >= 5)} |")
         else:
             w(f"| forward ≥ 5x faster than PyTorch, {n} atoms, {t} thread(s) | "
-              f"{why(f'fwd_torch_{n}_t{t}') if o else why(f'fwd_ours_{n}_t{t}')} | – |")
+              f"{why(f'pair_torch_{n}_t{t}')} | – |")
 for t in (1, 2):
     best = None
     for n in PEER_SIZES + (256000,):
@@ -232,6 +243,12 @@ for t in (1, 2):
     else:
         w(f"| per-atom cost at 256000 within 15% of 32000, {t} thread(s) | "
           f"{why(f'fwd_ours_256000_t{t}')} | – |")
+sa = stat(floats(parse("fwd_ours_sorted_32000_t1"), "forward_seconds"))
+sb = stat(floats(parse("fwd_ours_sorted_256000_t1"), "forward_seconds"))
+if sa and sb:
+    r = (sb[0] / 256000) / (sa[0] / 32000)
+    w(f"| same, atoms in cell-list order (as LAMMPS keeps them), 1 thread | {r:.3f} | "
+      f"{status(r <= 1.15)} |")
 base = time_kv("mem_baseline")
 m256 = time_kv("mem_ours_256000")
 if base and m256:
@@ -351,6 +368,29 @@ for n in SIZES:
     if a and b:
         w(f"- {n} atoms: 2 threads are {a[0] / b[0]:.2f}x faster than 1.")
 w("")
+w("Memory locality: train0's atoms are stored in random spatial order, so the sources of a "
+  "destination's edges are scattered over the whole node array. The same systems with the "
+  "atoms in cell-list order (5 Å bins; LAMMPS keeps atoms spatially sorted by default), "
+  "1 thread:")
+w("")
+w("| atoms | input order | µs per atom, median (min–max) | load before |")
+w("|---|---|---|---|")
+srt = {}
+for n in (32000, 256000):
+    d = parse(f"fwd_ours_sorted_{n}_t1")
+    s = stat(floats(d, "forward_seconds"))
+    a = per_atom_us("ours", n, 1)
+    if a:
+        w(f"| {n} | as generated (random) | {fmt3(a)} | {one(fwd[('ours', n, 1)], 'load_before')} |")
+    if s:
+        srt[n] = tuple(v / n * 1e6 for v in s)
+        w(f"| {n} | cell-list order | {fmt3(srt[n])} | {one(d, 'load_before')} |")
+    else:
+        w(f"| {n} | cell-list order | {why(f'fwd_ours_sorted_{n}_t1')} | |")
+if 32000 in srt and 256000 in srt:
+    w("")
+    w(f"Per-atom cost 256000 / 32000 in cell-list order: {srt[256000][0] / srt[32000][0]:.3f}.")
+w("")
 
 # ------------------------------------------------------------------ 3 memory
 w("## 3. Peak memory of the forward pass (C core, 1 thread, one pass)")
@@ -384,30 +424,35 @@ w("Peer settings for its best case: `torch.inference_mode()`, `torch.set_num_thr
   "OMP_NUM_THREADS = OPENBLAS_NUM_THREADS = T, OpenBLAS behind libblas.so.3 (see Machine), and "
   "glibc malloc told to keep freed memory (`GLIBC_TUNABLES=glibc.malloc.mmap_max=0:"
   "glibc.malloc.trim_threshold=64G`): PyTorch's CPU allocator does not cache, and without this "
-  "every fresh E x 256 tensor is page-faulted in again (the last row shows the default). Ours: "
-  "OMP_NUM_THREADS = OPENBLAS_NUM_THREADS = T. Same graph, same weights, 1 warm-up pass, then "
-  "the repeats, in one process each.")
+  "every fresh E x 256 tensor is page-faulted in again (see the last table). Ours: "
+  "OMP_NUM_THREADS = OPENBLAS_NUM_THREADS = T. Same graph, same weights. Because the machine "
+  "is shared, the two run in alternating rounds: each round starts one process of ours and "
+  "then one of the peer, each timing one pass after one warm-up pass; the ratio is taken "
+  "round by round.")
 w("")
-w("| atoms | threads | PyTorch s/pass, median (min–max) | ours s/pass | PyTorch / ours | "
-  "PyTorch peak RSS (MiB) | load before (peer) |")
-w("|---|---|---|---|---|---|---|")
+w("| atoms | threads | rounds | ours s/pass, median (min–max) | PyTorch s/pass | "
+  "PyTorch / ours per round | PyTorch peak RSS (MiB) | load (min–max) |")
+w("|---|---|---|---|---|---|---|---|")
 for n in PEER_SIZES:
     for t in (1, 2):
-        p = fwd.get(("torch", n, t))
-        sp = stat(floats(p, "forward_seconds"))
-        so = stat(floats(fwd.get(("ours", n, t)), "forward_seconds"))
-        if sp:
-            ratio = f"{sp[0] / so[0]:.2f}" if so else "–"
-            w(f"| {n} | {t} | {fmt3(sp, 1, 4)} | {fmt3(so, 1, 4)} | {ratio} | "
-              f"{one(p, 'rss_after_forward_kb', float) / 1024:.0f} | {one(p, 'load_before')} |")
+        if (n, t) in pair:
+            o, p, r, k, rss, ld = pair[(n, t)]
+            w(f"| {n} | {t} | {k} | {fmt3(o, 1, 4)} | {fmt3(p, 1, 4)} | {fmt3(r)} | "
+              f"{rss / 1024:.0f} | {ld[0]:.1f}–{ld[1]:.1f} |")
         else:
-            w(f"| {n} | {t} | {why(f'fwd_torch_{n}_t{t}')} | | | | |")
-d = parse("fwd_torch_3000_t1_defaultmalloc")
-s = stat(floats(d, "forward_seconds"))
-if s:
-    w(f"| 3000 | 1, default malloc | {fmt3(s, 1, 4)} | | | "
-      f"{one(d, 'rss_after_forward_kb', float) / 1024:.0f} | {one(d, 'load_before')} |")
+            w(f"| {n} | {t} | {why(f'pair_torch_{n}_t{t}')} | | | | | |")
 w("")
+tuned, dflt = parse("fwd_torch_3000_t1_tuned"), parse("fwd_torch_3000_t1_defaultmalloc")
+st, sd = stat(floats(tuned, "forward_seconds")), stat(floats(dflt, "forward_seconds"))
+if st and sd:
+    w("The peer's malloc setting, 3000 atoms, 1 thread, one process each (1 warm-up + repeats):")
+    w("")
+    w("| glibc malloc | s/pass, median (min–max) | load before |")
+    w("|---|---|---|")
+    w(f"| mmap_max=0, large trim threshold (used above) | {fmt3(st, 1, 4)} | "
+      f"{one(tuned, 'load_before')} |")
+    w(f"| default | {fmt3(sd, 1, 4)} | {one(dflt, 'load_before')} |")
+    w("")
 w("The peer is not run at 256000 atoms: a straightforward PyTorch forward holds several "
   "E x 256 float tensors at once (about 1.1 GB each at 32000 atoms, 9 GB each at 256000).")
 w("")

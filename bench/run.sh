@@ -54,6 +54,24 @@ rec() {
   fi
   return $rc
 }
+# rec_append NAME CMD...: like rec, but appends one more run to $R/NAME.txt (paired rounds).
+rec_append() {
+  local name=$1
+  shift
+  [ -f "$R/$name.skip" ] && return 1
+  log "$name (appending)"
+  [ -f "$R/$name.txt" ] ||
+    echo "command: $*" | sed "s#$WORK#\$WORK#g; s#$REPO/##g; s#$BUILD#build#g" >"$R/$name.txt"
+  echo "load_before: $(load1)" >>"$R/$name.txt"
+  "$@" >>"$R/$name.txt" 2>"$R/$name.err"
+  local rc=$?
+  echo "load_after: $(load1)" >>"$R/$name.txt"
+  if [ $rc -ne 0 ]; then
+    skip "$name" "command failed (exit $rc): $(tail -n 1 "$R/$name.err")"
+    mv "$R/$name.txt" "$R/$name.failed"
+  fi
+  return $rc
+}
 # threads T CMD...: run CMD with T OpenMP and T OpenBLAS threads.
 threads() {
   local t=$1
@@ -202,6 +220,12 @@ section_forward() {
         --warmup 1
     done
   done
+  # memory locality: the same systems with atoms in cell-list order (as LAMMPS keeps them)
+  for n in 32000 256000; do
+    [[ " $SIZES " == *" $n "* ]] || continue
+    rec "fwd_ours_sorted_${n}_t1" threads 1 "$BF" "$MODEL" "$SYS/cuzr_${n}_sorted.extxyz" \
+      --repeats "$REPEATS" --warmup 1
+  done
 }
 
 section_memory() {
@@ -214,19 +238,30 @@ section_memory() {
   done
 }
 
+# Ours and the peer in alternating rounds (one warm-up and one timed pass per process), so
+# both see the same load on this shared machine; the ratio is taken round by round.
 section_torch() {
   local n t
   for n in $PEER_SIZES; do
-    graph "cuzr_$n" "$SYS/cuzr_$n.extxyz" || { skip "fwd_torch_${n}_t1" "graph dump failed"; continue; }
+    graph "cuzr_$n" "$SYS/cuzr_$n.extxyz" || { skip "pair_torch_${n}_t1" "graph dump failed"; continue; }
     for t in 1 2; do
-      rec "fwd_torch_${n}_t$t" threads "$t" env GLIBC_TUNABLES="$TORCH_MALLOC" $PY -W ignore \
-        "$REPO/bench/torch_symgnn.py" predict "$MODEL" "$WORK/cuzr_$n.graph" --threads "$t" \
-        --repeats "$REPEATS" --warmup 1
+      for _ in $(seq "$REPEATS"); do
+        rec_append "pair_ours_${n}_t$t" threads "$t" "$BF" "$MODEL" "$SYS/cuzr_$n.extxyz" \
+          --repeats 1 --warmup 1 || break
+        rec_append "pair_torch_${n}_t$t" threads "$t" env GLIBC_TUNABLES="$TORCH_MALLOC" $PY -W ignore \
+          "$REPO/bench/torch_symgnn.py" predict "$MODEL" "$WORK/cuzr_$n.graph" --threads "$t" \
+          --repeats 1 --warmup 1 || break
+      done
     done
   done
-  # the same peer with glibc's default malloc, to show what the tunable is worth
-  rec fwd_torch_3000_t1_defaultmalloc threads 1 $PY -W ignore "$REPO/bench/torch_symgnn.py" predict \
-    "$MODEL" "$WORK/cuzr_3000.graph" --threads 1 --repeats "$REPEATS" --warmup 1
+  # the peer with glibc's default malloc, to show what the tunable is worth
+  if graph cuzr_3000 "$SYS/cuzr_3000.extxyz"; then
+    rec fwd_torch_3000_t1_tuned threads 1 env GLIBC_TUNABLES="$TORCH_MALLOC" $PY -W ignore \
+      "$REPO/bench/torch_symgnn.py" predict "$MODEL" "$WORK/cuzr_3000.graph" --threads 1 \
+      --repeats "$REPEATS" --warmup 1
+    rec fwd_torch_3000_t1_defaultmalloc threads 1 $PY -W ignore "$REPO/bench/torch_symgnn.py" predict \
+      "$MODEL" "$WORK/cuzr_3000.graph" --threads 1 --repeats "$REPEATS" --warmup 1
+  fi
 }
 
 section_profile() {
@@ -324,12 +359,12 @@ section_train() {
     skip train_ours_batch1 "symgnn-train is not built"
     skip train_ours_full "symgnn-train is not built"
   fi
-  rec train_torch_batch1 /usr/bin/time -v -o "$R/train_torch_batch1.time" threads 2 \
-    env GLIBC_TUNABLES="$TORCH_MALLOC" $PY -W ignore "$REPO/bench/torch_symgnn.py" train "$MODEL" \
+  rec train_torch_batch1 /usr/bin/time -v -o "$R/train_torch_batch1.time" env OMP_NUM_THREADS=2 \
+    OPENBLAS_NUM_THREADS=2 GLIBC_TUNABLES="$TORCH_MALLOC" $PY -W ignore "$REPO/bench/torch_symgnn.py" train "$MODEL" \
     --data "${data[@]}" --threads 2 --epochs "$EPOCHS" --batch 1
   if [ "${BENCH_TORCH_FULL_BATCH:-0}" = 1 ] && [ "$(mem_available_gb)" -ge 22 ]; then
-    rec train_torch_full /usr/bin/time -v -o "$R/train_torch_full.time" threads 2 \
-      env GLIBC_TUNABLES="$TORCH_MALLOC" $PY -W ignore "$REPO/bench/torch_symgnn.py" train "$MODEL" \
+    rec train_torch_full /usr/bin/time -v -o "$R/train_torch_full.time" env OMP_NUM_THREADS=2 \
+      OPENBLAS_NUM_THREADS=2 GLIBC_TUNABLES="$TORCH_MALLOC" $PY -W ignore "$REPO/bench/torch_symgnn.py" train "$MODEL" \
       --data "${data[@]}" --threads 2 --epochs "$EPOCHS" --batch 0
   else
     skip train_torch_full "PyTorch full batch needs about 20 GB (3.4 GB per 8000-atom configuration \
