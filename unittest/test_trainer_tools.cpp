@@ -193,6 +193,29 @@ TEST(TrainerSpatialOrder, LoadedConfigurationIsTheRelabelledFile) {
   std::remove(path.c_str());
 }
 
+TEST(TrainerSpatialOrder, GraphErrorsNumberTheAtomsAsTheFileDoes) {
+  // A huge (finite) coordinate: sortable, but the graph builder refuses it.
+  Config c = random_config(60, 8);
+  c.pos[3 * 7] = 3e7;
+  const std::string path = ::testing::TempDir() + "trainer_sort_huge.extxyz";
+  write_xyz(path, c);
+  std::vector<int> order(60);
+  ASSERT_EQ(0, symgnn_tr_spatial_order(60, c.pos.data(), c.lat, 5.0, order.data()));
+  ASSERT_NE(order[7], 7); // sorted, so the file number differs from the sorted one
+  symgnn_model *model = small_model();
+  ASSERT_NE(model, nullptr);
+  symgnn_tr_set set;
+  char msg[800] = "";
+  char *files[1] = {const_cast<char *>(path.c_str())};
+  EXPECT_EQ(-1, symgnn_tr_set_load(&set, files, 1, "eb", model, msg, sizeof msg));
+  EXPECT_NE(std::string(msg).find("cannot build the graph: atom 8 has a non-finite or huge"),
+            std::string::npos)
+      << msg;
+  symgnn_tr_set_free(&set);
+  symgnn_model_free(model);
+  std::remove(path.c_str());
+}
+
 // Awkward values: thirds, tiny and large magnitudes, negative zero.
 const double kTheta[SYMGNN_TR_NTHETA] = {1.0 / 3.0, -2.0 / 3.0, 1e-300, -0.25,    0.1,   -1.75,
                                          -0.0,      12345.678,  -7e-9,  0.693147, -1e10, 2.5e-5};
