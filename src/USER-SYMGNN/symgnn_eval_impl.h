@@ -38,16 +38,18 @@ struct symgnn_eval {
   int64_t nedges;
   int next_layer;
   size_t cap_nodes, cap_edges;
-  float *h;     /* [ntotal][width] node states */
-  float *g;     /* [nedges][width] edge states */
-  float *proj;  /* [ntotal][3*hw_max] per-node projections */
-  float *msg;   /* [nlocal][hw_max] aggregated messages */
-  int nblocks;  /* blocks of whole destinations, processed in parallel */
-  int *blocks;  /* nblocks + 1 destination boundaries */
-  int nthreads; /* OpenMP threads; each owns one slice of the scratch below */
-  size_t s_eblk, s_eblk2, s_logit, s_acc; /* per-thread slice sizes */
-  float *eblk;                            /* per thread [block][hw_max] edge scratch */
-  float *eblk2;                           /* per thread [block][width] edge-encoder scratch */
+  float *h;            /* [ntotal][width] node states */
+  float *g;            /* [nedges][width] edge states */
+  float *proj;         /* [ntotal][2*hw_max]: per-node source terms a and values z */
+  int max_block_nodes; /* most destinations in one block */
+  int nblocks;         /* blocks of whole destinations, processed in parallel */
+  int *blocks;         /* nblocks + 1 destination boundaries */
+  int nthreads;        /* OpenMP threads; each owns one slice of the scratch below */
+  size_t s_eblk, s_eblk2, s_logit, s_acc, s_node; /* per-thread slice sizes */
+  float *bblk;   /* per thread [block nodes][hw_max]: destination terms b_t + bias */
+  float *mblk;   /* per thread [block nodes][hw_max]: aggregated messages */
+  float *eblk;   /* per thread [block][hw_max] edge scratch */
+  float *eblk2;  /* per thread [block][width] edge-encoder scratch */
   double *logit; /* per thread [block][heads_max] attention logits/weights */
   double *acc;   /* per thread [hw_max] message accumulator of one destination */
 };

@@ -36,7 +36,8 @@ void symgnn_eval_free(symgnn_eval *ev) {
   free(ev->h);
   free(ev->g);
   free(ev->proj);
-  free(ev->msg);
+  free(ev->bblk);
+  free(ev->mblk);
   free(ev->eblk);
   free(ev->eblk2);
   free(ev->logit);
@@ -103,10 +104,12 @@ static int make_blocks(symgnn_eval *ev) {
   const int nl = ev->graph.nlocal;
   int n = 0;
   if (!grow((void **)&ev->blocks, (size_t)nl + 1, sizeof(int))) return 0;
+  ev->max_block_nodes = 1;
   for (int t0 = 0; t0 < nl;) {
     int t1 = t0 + 1;
     while (t1 < nl && off[t1 + 1] - off[t0] <= ev->block_edges) ++t1;
     ev->blocks[n++] = t0;
+    if (t1 - t0 > ev->max_block_nodes) ev->max_block_nodes = t1 - t0;
     t0 = t1;
   }
   ev->blocks[n] = nl;
@@ -130,19 +133,24 @@ static symgnn_status reserve(symgnn_eval *ev, const symgnn_graph_view *g, int ma
   const size_t d = (size_t)ev->width, nt = (size_t)g->ntotal, nl = (size_t)g->nlocal;
   const size_t ne = (size_t)ev->nedges, nth = (size_t)ev->nthreads;
   const size_t blk = (size_t)(maxdeg > ev->block_edges ? maxdeg : ev->block_edges);
-  const size_t nproj = nt * 3 * (size_t)hwmax > 2 * nl * d ? nt * 3 * (size_t)hwmax : 2 * nl * d;
+  const size_t nproj = nt * 2 * (size_t)hwmax > 2 * nl * d ? nt * 2 * (size_t)hwmax : 2 * nl * d;
+  if (!make_blocks(ev))
+    return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for %d destination blocks",
+                            g->nlocal);
   ev->s_eblk = blk * (size_t)hwmax;
   ev->s_eblk2 = blk * d;
   ev->s_logit = blk * (size_t)hmax;
   ev->s_acc = (size_t)hwmax;
+  ev->s_node = (size_t)ev->max_block_nodes * (size_t)hwmax;
   if (!grow((void **)&ev->h, nt * d, sizeof(float)) ||
       !grow((void **)&ev->g, ne * d, sizeof(float)) ||
       !grow((void **)&ev->proj, nproj, sizeof(float)) ||
-      !grow((void **)&ev->msg, nl * (size_t)hwmax, sizeof(float)) ||
+      !grow((void **)&ev->bblk, nth * ev->s_node, sizeof(float)) ||
+      !grow((void **)&ev->mblk, nth * ev->s_node, sizeof(float)) ||
       !grow((void **)&ev->eblk, nth * ev->s_eblk, sizeof(float)) ||
       !grow((void **)&ev->eblk2, nth * ev->s_eblk2, sizeof(float)) ||
       !grow((void **)&ev->logit, nth * ev->s_logit, sizeof(double)) ||
-      !grow((void **)&ev->acc, nth * ev->s_acc, sizeof(double)) || !make_blocks(ev))
+      !grow((void **)&ev->acc, nth * ev->s_acc, sizeof(double)))
     return symgnn_set_error(err, SYMGNN_ERR_NOMEM,
                             "out of memory for the forward pass (%d nodes, %lld edges)", g->ntotal,
                             (long long)ev->nedges);
@@ -225,19 +233,30 @@ symgnn_status symgnn_eval_begin(symgnn_eval *ev, const symgnn_graph_view *graph,
   return SYMGNN_OK;
 }
 
-/* Attention for the destinations [t0, t1): edge pre-activations f (left in
+/* Scratch of one thread for one block. */
+typedef struct {
+  float *eblk;   /* edge terms c, then the activations f */
+  double *logit; /* attention logits, then weights */
+  double *acc;   /* message accumulator */
+  float *bblk;   /* destination terms b_t + bias, rows t - t0 */
+  float *mblk;   /* messages, rows t - t0 */
+} block_scratch;
+
+/* Attention for the destinations [t0, t1): edge activations f (left in
  * eblk), per-head softmax over each destination's edges, and the aggregated
- * messages of those destinations. */
-static void attend_block(symgnn_eval *ev, const symgnn_eval_layer_w *w, int t0, int t1, float *eblk,
-                         double *logit, double *acc) {
+ * messages of those destinations (into mblk). */
+static void attend_block(const symgnn_eval *ev, const symgnn_eval_layer_w *w, int t0, int t1,
+                         const block_scratch *sc) {
+  float *eblk = sc->eblk;
+  double *logit = sc->logit, *acc = sc->acc;
   const int d = ev->width, hw = w->hw, H = w->heads;
   const int64_t *off = ev->graph.offsets;
   const int64_t e0 = off[t0];
   const float *proj = ev->proj;
   const float *attn = w->attn;
-  const size_t ps = 3 * (size_t)hw;
+  const size_t ps = 2 * (size_t)hw;
   for (int t = t0; t < t1; ++t) {
-    const float *bt = proj + (size_t)t * ps + 2 * hw; /* b_t with the EGAT bias already added */
+    const float *bt = sc->bblk + (size_t)(t - t0) * hw;
     for (int64_t e = off[t]; e < off[t + 1]; ++e) {
       float *f = eblk + (size_t)(e - e0) * hw;
       const float *as = proj + (size_t)ev->graph.src[e] * ps;
@@ -278,32 +297,57 @@ static void attend_block(symgnn_eval *ev, const symgnn_eval_layer_w *w, int t0, 
         for (int k = 0; k < d; ++k) acch[k] += ah * zh[k];
       }
     }
-    float *m = ev->msg + (size_t)t * hw;
+    float *m = sc->mblk + (size_t)(t - t0) * hw;
     for (int k = 0; k < hw; ++k) m[k] = (float)acc[k];
   }
 }
 
-/* One block of a message-passing layer: edge term c = g W_fij^T, attention and
- * messages, then the residual edge update (skipped in the last layer, whose
- * edge output is never used). */
+/* One block of a message-passing layer: destination terms b = h W_nj^T + bias,
+ * edge terms c = g W_fij^T, attention and messages, the residual edge update
+ * (skipped in the last layer, whose edge output is never used), then the
+ * residual node update of the block's destinations. Blocks touch disjoint
+ * destinations, and the source terms were computed before any block ran, so
+ * node states can be updated in place. */
 static void layer_block(symgnn_eval *ev, const void *arg, int b) {
   const symgnn_eval_layer_w *w = arg;
   const int tid = thread_id(), d = ev->width, hw = w->hw;
-  float *eblk = ev->eblk + (size_t)tid * ev->s_eblk;
-  const int t0 = ev->blocks[b], t1 = ev->blocks[b + 1];
+  const block_scratch sc = {ev->eblk + (size_t)tid * ev->s_eblk,
+                            ev->logit + (size_t)tid * ev->s_logit,
+                            ev->acc + (size_t)tid * ev->s_acc, ev->bblk + (size_t)tid * ev->s_node,
+                            ev->mblk + (size_t)tid * ev->s_node};
+  const int t0 = ev->blocks[b], t1 = ev->blocks[b + 1], nt = t1 - t0;
   const int64_t e0 = ev->graph.offsets[t0];
   const int nb = (int)(ev->graph.offsets[t1] - e0);
-  float *g = ev->g + (size_t)e0 * d;
+  float *g = ev->g + (size_t)e0 * d, *h = ev->h + (size_t)t0 * d;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nt, hw, d, 1.0f, h, d,
+              w->w_node + 2 * (size_t)hw * d, d, 0.0f, sc.bblk, hw);
+  for (int t = 0; t < nt; ++t)
+    for (int k = 0; k < hw; ++k) sc.bblk[(size_t)t * hw + k] += w->bias[k];
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, hw, d, 1.0f, g, d, w->w_fij, d, 0.0f,
-              eblk, hw);
-  attend_block(ev, w, t0, t1, eblk, ev->logit + (size_t)tid * ev->s_logit,
-               ev->acc + (size_t)tid * ev->s_acc);
+              sc.eblk, hw);
+  attend_block(ev, w, t0, t1, &sc);
   if (!w->last) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, d, hw, 1.0f, eblk, hw, w->pe_w, hw,
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, d, hw, 1.0f, sc.eblk, hw, w->pe_w, hw,
                 1.0f, g, d);
     for (int e = 0; e < nb; ++e)
       for (int j = 0; j < d; ++j) g[(size_t)e * d + j] += w->pe_b[j];
   }
+  int merged = hw;
+  if (w->last) { /* mean over heads, in place in the first `d` columns of each row */
+    merged = d;
+    for (int t = 0; t < nt; ++t) {
+      float *m = sc.mblk + (size_t)t * hw;
+      for (int k = 0; k < d; ++k) {
+        double s = 0.0;
+        for (int q = 0; q < w->heads; ++q) s += m[q * d + k];
+        m[k] = (float)(s / w->heads);
+      }
+    }
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nt, d, merged, 1.0f, sc.mblk, hw, w->pn_w,
+              merged, 1.0f, h, d);
+  for (int t = 0; t < nt; ++t)
+    for (int j = 0; j < d; ++j) h[(size_t)t * d + j] += w->pn_b[j];
 }
 
 symgnn_status symgnn_eval_layer(symgnn_eval *ev, int layer, symgnn_error *err) {
@@ -311,32 +355,11 @@ symgnn_status symgnn_eval_layer(symgnn_eval *ev, int layer, symgnn_error *err) {
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "layer %d called out of order (expected %d)",
                             layer, ev->next_layer);
   const symgnn_eval_layer_w *w = &ev->layer[layer];
-  const int d = ev->width, hw = w->hw, nl = ev->graph.nlocal;
-  if (ev->graph.ntotal > 0)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ev->graph.ntotal, 3 * hw, d, 1.0f, ev->h,
-                d, w->w_node, d, 0.0f, ev->proj, 3 * hw);
-  for (int t = 0; t < nl; ++t) { /* the EGAT bias joins the destination term once per node */
-    float *bt = ev->proj + (size_t)t * 3 * hw + 2 * hw;
-    for (int k = 0; k < hw; ++k) bt[k] += w->bias[k];
-  }
+  const int d = ev->width, hw = w->hw;
+  if (ev->graph.ntotal > 0) /* source terms a and values z of every node, ghosts included */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ev->graph.ntotal, 2 * hw, d, 1.0f, ev->h,
+                d, w->w_node, d, 0.0f, ev->proj, 2 * hw);
   for_each_block(ev, layer_block, w);
-  int merged = hw;
-  if (w->last) { /* mean over heads, in place in the first `d` columns of each row */
-    merged = d;
-    for (int t = 0; t < nl; ++t) {
-      float *m = ev->msg + (size_t)t * hw;
-      for (int k = 0; k < d; ++k) {
-        double s = 0.0;
-        for (int h = 0; h < w->heads; ++h) s += m[h * d + k];
-        m[k] = (float)(s / w->heads);
-      }
-    }
-  }
-  if (nl > 0)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nl, d, merged, 1.0f, ev->msg, hw, w->pn_w,
-                merged, 1.0f, ev->h, d);
-  for (int t = 0; t < nl; ++t)
-    for (int j = 0; j < d; ++j) ev->h[(size_t)t * d + j] += w->pn_b[j];
   ev->next_layer = layer + 1;
   return SYMGNN_OK;
 }
