@@ -147,4 +147,46 @@ TEST(Graph, RejectsDegenerateLatticeAndBadCoordinates) {
   EXPECT_EQ(g, nullptr);
 }
 
+TEST(SpatialOrder, IsAPermutationThatKeepsTheGraph) {
+  const double L[9] = {13.0, 0.0, 0.0, 4.1, 12.2, 0.0, -3.3, 2.7, 12.8};
+  const std::vector<double> pos = random_config(140, L, 1.8, 26);
+  const int n = 140;
+  std::vector<int> order(n);
+  symgnn_error err;
+  ASSERT_EQ(symgnn_spatial_order(n, pos.data(), L, 5.0, order.data(), &err), SYMGNN_OK);
+  std::vector<int> seen(n, 0);
+  for (int i : order) {
+    ASSERT_GE(i, 0);
+    ASSERT_LT(i, n);
+    ++seen[i];
+  }
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), n);
+  EXPECT_FALSE(std::is_sorted(order.begin(), order.end())); // random input gets reordered
+  std::vector<double> sorted(3 * n);
+  std::vector<int> inverse(n);
+  for (int i = 0; i < n; ++i) {
+    for (int k = 0; k < 3; ++k) sorted[3 * i + k] = pos[3 * order[i] + k];
+    inverse[order[i]] = i;
+  }
+  std::vector<Edge> relabelled;
+  for (const Edge &e : built(pos, L, 5.0))
+    relabelled.emplace_back(inverse[std::get<0>(e)], inverse[std::get<1>(e)], std::get<2>(e),
+                            std::get<3>(e), std::get<4>(e));
+  std::sort(relabelled.begin(), relabelled.end());
+  EXPECT_EQ(built(sorted, L, 5.0), relabelled);
+}
+
+TEST(SpatialOrder, RejectsDegenerateInputWithIdentity) {
+  const double flat[9] = {10, 0, 0, 0, 10, 0, 20, 20, 0};
+  const std::vector<double> pos = {1, 1, 1, 2, 2, 2};
+  std::vector<int> order(2, -1);
+  symgnn_error err;
+  EXPECT_EQ(symgnn_spatial_order(2, pos.data(), flat, 5.0, order.data(), &err), SYMGNN_ERR_GRAPH);
+  EXPECT_EQ(order, (std::vector<int>{0, 1}));
+  const double L[9] = {10, 0, 0, 0, 10, 0, 0, 0, 10};
+  const std::vector<double> bad = {1, 1, 1, 2, NAN, 2};
+  EXPECT_EQ(symgnn_spatial_order(2, bad.data(), L, 5.0, order.data(), &err), SYMGNN_ERR_GRAPH);
+  EXPECT_NE(std::string(err.message).find("atom 2"), std::string::npos);
+}
+
 } // namespace

@@ -138,6 +138,14 @@ symgnn_status symgnn_graph_build(int natoms, const double *positions, const doub
                                  const int *species, double cutoff, symgnn_graph **out,
                                  symgnn_error *err);
 void symgnn_graph_free(symgnn_graph *graph);
+
+/* Spatial order of a configuration's atoms: by the cell of a grid of cells at
+ * least `cell` Angstrom thick, ties in input order; order[i] is the input
+ * index of the i-th atom. Building the graph of atoms in this order keeps
+ * neighbours close in memory, which makes the forward and backward passes
+ * faster; results per atom are the same. On error order is the identity. */
+symgnn_status symgnn_spatial_order(int natoms, const double *positions, const double lattice[9],
+                                   double cell, int *order, symgnn_error *err);
 /* View of a built graph (valid while the graph lives; ntotal == nlocal). */
 symgnn_graph_view symgnn_graph_get_view(const symgnn_graph *graph);
 int64_t symgnn_graph_nedges(const symgnn_graph *graph);

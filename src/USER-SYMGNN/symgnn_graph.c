@@ -1,6 +1,7 @@
 /* Standalone graph builder: periodic cutoff graph with a cell list, for the
  * trainer and the command-line tools (LAMMPS builds its graph from its own
  * neighbor lists). */
+#include "symgnn_cell.h"
 #include "symgnn_layout.h"
 
 #include <math.h>
@@ -29,31 +30,6 @@ static int reserve(struct symgnn_graph *g, int64_t need) {
   g->disp = d;
   g->cap = cap;
   return 1;
-}
-
-/* 3x3 inverse of the lattice (rows a, b, c); returns the determinant. */
-static double invert3(const double m[9], double inv[9]) {
-  const double det = m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) +
-                     m[2] * (m[3] * m[7] - m[4] * m[6]);
-  inv[0] = (m[4] * m[8] - m[5] * m[7]) / det;
-  inv[1] = (m[2] * m[7] - m[1] * m[8]) / det;
-  inv[2] = (m[1] * m[5] - m[2] * m[4]) / det;
-  inv[3] = (m[5] * m[6] - m[3] * m[8]) / det;
-  inv[4] = (m[0] * m[8] - m[2] * m[6]) / det;
-  inv[5] = (m[2] * m[3] - m[0] * m[5]) / det;
-  inv[6] = (m[3] * m[7] - m[4] * m[6]) / det;
-  inv[7] = (m[1] * m[6] - m[0] * m[7]) / det;
-  inv[8] = (m[0] * m[4] - m[1] * m[3]) / det;
-  return det;
-}
-
-/* Distance between the two lattice planes spanned by the other two vectors:
- * the box "thickness" along lattice direction `axis`. */
-static double plane_spacing(const double L[9], int axis, double volume) {
-  const double *u = L + 3 * ((axis + 1) % 3), *v = L + 3 * ((axis + 2) % 3);
-  const double cx = u[1] * v[2] - u[2] * v[1], cy = u[2] * v[0] - u[0] * v[2],
-               cz = u[0] * v[1] - u[1] * v[0];
-  return volume / sqrt(cx * cx + cy * cy + cz * cz);
 }
 
 /* Per-edge sort key within one destination: source index, then image. */
@@ -92,13 +68,9 @@ static void cells_free(cells *c) {
 static symgnn_status cells_build(cells *c, int n, const double *pos, const double L[9],
                                  const double inv[9], double volume, double rc, symgnn_error *err) {
   memset(c, 0, sizeof *c);
-  const double cap = 2.0 * cbrt((double)n) + 1.0;
+  symgnn_cell_counts(L, volume, rc, n, c->nc);
   for (int a = 0; a < 3; ++a) {
-    const double w = plane_spacing(L, a, volume);
-    double ncd = floor(w / rc);
-    if (ncd < 1.0) ncd = 1.0;
-    if (ncd > cap) ncd = floor(cap);
-    c->nc[a] = (int)ncd;
+    const double w = symgnn_plane_spacing(L, a, volume);
     const double r = ceil(rc * c->nc[a] / w * (1.0 + 1e-12));
     if (r > 1.0e4)
       return symgnn_set_error(err, SYMGNN_ERR_GRAPH,
@@ -147,7 +119,7 @@ static symgnn_status check_input(int n, const double *pos, const double L[9], co
   for (int k = 0; k < 9; ++k)
     if (!isfinite(L[k]))
       return symgnn_set_error(err, SYMGNN_ERR_GRAPH, "lattice has a non-finite entry");
-  *det = invert3(L, inv);
+  *det = symgnn_lattice_inverse(L, inv);
   double scale = 0.0;
   for (int a = 0; a < 3; ++a)
     scale = fmax(scale, sqrt(L[3 * a] * L[3 * a] + L[3 * a + 1] * L[3 * a + 1] +

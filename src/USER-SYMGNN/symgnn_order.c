@@ -1,0 +1,54 @@
+/* Spatial ordering of atoms: neighbours get nearby indices, so the per-edge
+ * row accesses of the forward and backward passes stay in cache. */
+#include "symgnn_cell.h"
+#include "symgnn_layout.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+symgnn_status symgnn_spatial_order(int n, const double *pos, const double L[9], double cell,
+                                   int *order, symgnn_error *err) {
+  if (n < 1 || !pos || !L || !order)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "spatial order needs atoms (got %d)", n);
+  for (int i = 0; i < n; ++i) order[i] = i;
+  double inv[9];
+  const double det = symgnn_lattice_inverse(L, inv);
+  if (!isfinite(det) || det == 0.0)
+    return symgnn_set_error(err, SYMGNN_ERR_GRAPH, "lattice vectors are degenerate");
+  if (!(cell > 0.0) || !isfinite(cell))
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "cell width %g is not a positive number", cell);
+  int nc[3];
+  symgnn_cell_counts(L, det, cell, n, nc);
+  const int64_t ncell = (int64_t)nc[0] * nc[1] * nc[2];
+  int64_t *key = malloc((size_t)n * sizeof *key);
+  int64_t *start = calloc((size_t)ncell + 1, sizeof *start);
+  if (!key || !start) {
+    free(key);
+    free(start);
+    return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory ordering %d atoms", n);
+  }
+  for (int i = 0; i < n; ++i) {
+    const double *r = pos + 3 * i;
+    int64_t lin = 0;
+    for (int a = 0; a < 3; ++a) {
+      const double f = r[0] * inv[a] + r[1] * inv[3 + a] + r[2] * inv[6 + a];
+      if (!isfinite(f)) {
+        free(key);
+        free(start);
+        for (int j = 0; j < n; ++j) order[j] = j;
+        return symgnn_set_error(err, SYMGNN_ERR_GRAPH, "atom %d has a non-finite coordinate",
+                                i + 1);
+      }
+      const double k = floor((f - floor(f)) * nc[a]);
+      lin = lin * nc[a] + (k < 0.0 ? 0 : k >= nc[a] ? nc[a] - 1 : (int64_t)k);
+    }
+    key[i] = lin;
+    start[lin + 1]++;
+  }
+  /* counting sort: stable, so atoms of one cell keep their input order */
+  for (int64_t c = 0; c < ncell; ++c) start[c + 1] += start[c];
+  for (int i = 0; i < n; ++i) order[start[key[i]]++] = i;
+  free(key);
+  free(start);
+  return SYMGNN_OK;
+}
