@@ -62,41 +62,6 @@ static int grow(void **p, size_t n, size_t size) {
   return 1;
 }
 
-/* Check a graph view from any producer (builder, LAMMPS) before using it. */
-static symgnn_status check_graph(const symgnn_eval *ev, const symgnn_graph_view *g, int *maxdeg,
-                                 symgnn_error *err) {
-  if (!g || g->nlocal < 0 || g->ntotal < g->nlocal || !g->offsets || (g->ntotal > 0 && !g->species))
-    return symgnn_set_error(err, SYMGNN_ERR_ARG, "invalid graph (nlocal %d, ntotal %d)",
-                            g ? g->nlocal : -1, g ? g->ntotal : -1);
-  if (g->offsets[0] != 0)
-    return symgnn_set_error(err, SYMGNN_ERR_ARG, "graph offsets must start at 0");
-  *maxdeg = 0;
-  for (int t = 0; t < g->nlocal; ++t) {
-    const int64_t deg = g->offsets[t + 1] - g->offsets[t];
-    if (deg < 1)
-      return symgnn_set_error(err, SYMGNN_ERR_ARG,
-                              "node %d has no incoming edge (its self-loop is required)", t);
-    if (deg > INT32_MAX / 2)
-      return symgnn_set_error(err, SYMGNN_ERR_ARG, "node %d has too many edges", t);
-    if (deg > *maxdeg) *maxdeg = (int)deg;
-  }
-  for (int i = 0; i < g->ntotal; ++i)
-    if (g->species[i] < 0 || g->species[i] >= ev->nelements)
-      return symgnn_set_error(err, SYMGNN_ERR_ARG, "node %d has species %d, model has %d elements",
-                              i, g->species[i], ev->nelements);
-  const int64_t ne = g->offsets[g->nlocal];
-  for (int64_t e = 0; e < ne; ++e) {
-    if (g->src[e] < 0 || g->src[e] >= g->ntotal)
-      return symgnn_set_error(err, SYMGNN_ERR_ARG, "edge %lld has source %d outside 0..%d",
-                              (long long)e, g->src[e], g->ntotal - 1);
-    for (int k = 0; k < 3; ++k)
-      if (!isfinite(g->disp[3 * e + k]))
-        return symgnn_set_error(err, SYMGNN_ERR_NONFINITE,
-                                "edge %lld has a non-finite displacement", (long long)e);
-  }
-  return SYMGNN_OK;
-}
-
 /* Split the local destinations into blocks of whole destinations whose edges
  * fit in block_edges (at least one destination per block). */
 static int make_blocks(symgnn_eval *ev) {
@@ -218,7 +183,7 @@ static void encode_block(symgnn_eval *ev, const void *unused, int b) {
 symgnn_status symgnn_eval_begin(symgnn_eval *ev, const symgnn_graph_view *graph,
                                 symgnn_error *err) {
   int maxdeg = 0;
-  symgnn_status st = check_graph(ev, graph, &maxdeg, err);
+  symgnn_status st = symgnn_graph_view_check(graph, ev->nelements, &maxdeg, err);
   if (st != SYMGNN_OK) return st;
   ev->graph = *graph;
   ev->nedges = graph->offsets[graph->nlocal];

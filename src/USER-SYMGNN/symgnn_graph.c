@@ -241,3 +241,41 @@ symgnn_graph_view symgnn_graph_get_view(const symgnn_graph *g) {
 }
 
 int64_t symgnn_graph_nedges(const symgnn_graph *g) { return g->nedges; }
+
+symgnn_status symgnn_graph_view_check(const symgnn_graph_view *g, int nelements, int *maxdeg,
+                                      symgnn_error *err) {
+  if (!g || g->nlocal < 0 || g->ntotal < g->nlocal || !g->offsets ||
+      (g->ntotal > 0 && !g->species) || (g->nlocal > 0 && (!g->src || !g->disp)))
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "invalid graph (nlocal %d, ntotal %d)",
+                            g ? g->nlocal : -1, g ? g->ntotal : -1);
+  if (g->offsets[0] != 0)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "graph offsets must start at 0");
+  *maxdeg = 0;
+  for (int t = 0; t < g->nlocal; ++t) {
+    const int64_t deg = g->offsets[t + 1] - g->offsets[t];
+    if (deg < 1)
+      return symgnn_set_error(err, SYMGNN_ERR_ARG,
+                              "node %d has no incoming edge (its self-loop is required)", t);
+    if (deg > INT32_MAX / 4)
+      return symgnn_set_error(err, SYMGNN_ERR_ARG, "node %d has too many edges", t);
+    if (deg > *maxdeg) *maxdeg = (int)deg;
+  }
+  for (int i = 0; i < g->ntotal; ++i)
+    if (g->species[i] < 0 || g->species[i] >= nelements)
+      return symgnn_set_error(err, SYMGNN_ERR_ARG, "node %d has species %d, model has %d elements",
+                              i, g->species[i], nelements);
+  const int64_t ne = g->offsets[g->nlocal];
+  if (ne > INT32_MAX)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "%lld edges exceed the per-call limit of %d",
+                            (long long)ne, INT32_MAX);
+  for (int64_t e = 0; e < ne; ++e) {
+    if (g->src[e] < 0 || g->src[e] >= g->ntotal)
+      return symgnn_set_error(err, SYMGNN_ERR_ARG, "edge %lld has source %d outside 0..%d",
+                              (long long)e, g->src[e], g->ntotal - 1);
+    for (int k = 0; k < 3; ++k)
+      if (!isfinite(g->disp[3 * e + k]))
+        return symgnn_set_error(err, SYMGNN_ERR_NONFINITE,
+                                "edge %lld has a non-finite displacement", (long long)e);
+  }
+  return SYMGNN_OK;
+}

@@ -37,38 +37,11 @@ static symgnn_status check_inputs(const symgnn_graph_view *g, const symgnn_model
     return symgnn_set_error(err, SYMGNN_ERR_ARG,
                             "training needs a graph without ghosts (nlocal %d, ntotal %d)",
                             g->nlocal, g->ntotal);
-  if (!g->offsets || (g->nlocal > 0 && (!g->species || !g->src || !g->disp)))
-    return symgnn_set_error(err, SYMGNN_ERR_ARG, "graph arrays missing");
-  if (g->offsets[0] != 0)
-    return symgnn_set_error(err, SYMGNN_ERR_ARG, "graph offsets must start at 0");
-  *maxdeg = 0;
-  for (int t = 0; t < g->nlocal; ++t) {
-    const int64_t deg = g->offsets[t + 1] - g->offsets[t];
-    if (deg < 1)
-      return symgnn_set_error(err, SYMGNN_ERR_ARG,
-                              "node %d has no incoming edge (its self-loop is required)", t);
-    if (deg > INT_MAX / 4)
-      return symgnn_set_error(err, SYMGNN_ERR_ARG, "node %d has too many edges", t);
-    if (deg > *maxdeg) *maxdeg = (int)deg;
-    if (g->species[t] < 0 || g->species[t] >= m->arch.nelements)
-      return symgnn_set_error(err, SYMGNN_ERR_ARG, "node %d has species %d, model has %d elements",
-                              t, g->species[t], m->arch.nelements);
-    if (labels && !isfinite(labels[t]))
+  const symgnn_status st = symgnn_graph_view_check(g, m->arch.nelements, maxdeg, err);
+  if (st != SYMGNN_OK) return st;
+  for (int t = 0; labels && t < g->nlocal; ++t)
+    if (!isfinite(labels[t]))
       return symgnn_set_error(err, SYMGNN_ERR_NONFINITE, "label of node %d is not finite", t);
-  }
-  const int64_t ne = g->offsets[g->nlocal];
-  if (ne > INT_MAX)
-    return symgnn_set_error(err, SYMGNN_ERR_ARG, "%lld edges exceed the per-rank limit of %d",
-                            (long long)ne, INT_MAX);
-  for (int64_t e = 0; e < ne; ++e) {
-    if (g->src[e] < 0 || g->src[e] >= g->nlocal)
-      return symgnn_set_error(err, SYMGNN_ERR_ARG, "edge %lld has source %d outside 0..%d",
-                              (long long)e, g->src[e], g->nlocal - 1);
-    for (int k = 0; k < 3; ++k)
-      if (!isfinite(g->disp[3 * e + k]))
-        return symgnn_set_error(err, SYMGNN_ERR_NONFINITE,
-                                "edge %lld has a non-finite displacement", (long long)e);
-  }
   if (ntr < 1 || ntr > 4096 || !tr)
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "number of transforms %d outside 1..4096", ntr);
   for (int i = 0; i < 9 * ntr; ++i)
