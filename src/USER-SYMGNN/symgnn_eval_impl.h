@@ -46,6 +46,8 @@ struct symgnn_eval {
   int *blocks;         /* nblocks + 1 destination boundaries */
   int nthreads;        /* OpenMP threads; each owns one slice of the scratch below */
   size_t s_eblk, s_eblk2, s_logit, s_acc, s_node; /* per-thread slice sizes */
+  size_t s_xblk;                                  /* per-thread slice of xblk */
+  float *xblk;   /* per thread [block][3]: edge features in float32 */
   float *bblk;   /* per thread [block nodes][hw_max]: destination terms b_t + bias */
   float *mblk;   /* per thread [block nodes][hw_max]: aggregated messages */
   float *eblk;   /* per thread [block][hw_max] edge scratch */

@@ -42,6 +42,7 @@ void symgnn_eval_free(symgnn_eval *ev) {
   free(ev->eblk2);
   free(ev->logit);
   free(ev->acc);
+  free(ev->xblk);
   free(ev->blocks);
   free(ev);
 }
@@ -106,6 +107,7 @@ static symgnn_status reserve(symgnn_eval *ev, const symgnn_graph_view *g, int ma
   ev->s_eblk2 = blk * d;
   ev->s_logit = blk * (size_t)hmax;
   ev->s_acc = (size_t)hwmax;
+  ev->s_xblk = 3 * blk;
   ev->s_node = (size_t)ev->max_block_nodes * (size_t)hwmax;
   if (!grow((void **)&ev->h, nt * d, sizeof(float)) ||
       !grow((void **)&ev->g, ne * d, sizeof(float)) ||
@@ -115,7 +117,8 @@ static symgnn_status reserve(symgnn_eval *ev, const symgnn_graph_view *g, int ma
       !grow((void **)&ev->eblk, nth * ev->s_eblk, sizeof(float)) ||
       !grow((void **)&ev->eblk2, nth * ev->s_eblk2, sizeof(float)) ||
       !grow((void **)&ev->logit, nth * ev->s_logit, sizeof(double)) ||
-      !grow((void **)&ev->acc, nth * ev->s_acc, sizeof(double)))
+      !grow((void **)&ev->acc, nth * ev->s_acc, sizeof(double)) ||
+      !grow((void **)&ev->xblk, nth * ev->s_xblk, sizeof(float)))
     return symgnn_set_error(err, SYMGNN_ERR_NOMEM,
                             "out of memory for the forward pass (%d nodes, %lld edges)", g->ntotal,
                             (long long)ev->nedges);
@@ -155,28 +158,31 @@ static void encode_block(symgnn_eval *ev, const void *unused, int b) {
   (void)unused;
   const int tid = thread_id();
   float *eblk = ev->eblk + (size_t)tid * ev->s_eblk, *eblk2 = ev->eblk2 + (size_t)tid * ev->s_eblk2;
+  float *xf = ev->xblk + (size_t)tid * ev->s_xblk;
   const int64_t e0 = ev->graph.offsets[ev->blocks[b]], e1 = ev->graph.offsets[ev->blocks[b + 1]];
   const int d = ev->width, nb = (int)(e1 - e0);
   const float inv_k = 1.0f / (float)ev->ntransforms;
+  const float *b0 = ev->enc0_b, *b1 = ev->enc1_b;
   float *g = ev->g + (size_t)e0 * d;
   memset(g, 0, (size_t)nb * d * sizeof(float));
+  for (int64_t i = 0; i < 3 * (int64_t)nb; ++i) /* edge features are float32, as in the model */
+    xf[i] = (float)ev->graph.disp[3 * e0 + i];
   for (int k = 0; k < ev->ntransforms; ++k) {
-    const float *M = ev->enc0_w + (size_t)k * 3 * d;
+    const float *M0 = ev->enc0_w + (size_t)k * 3 * d, *M1 = M0 + d, *M2 = M1 + d;
     for (int e = 0; e < nb; ++e) {
-      const double *x = ev->graph.disp + 3 * (e0 + e);
+      const float x0 = xf[3 * e], x1 = xf[3 * e + 1], x2 = xf[3 * e + 2];
       float *t = eblk2 + (size_t)e * d;
-      for (int j = 0; j < d; ++j) {
-        const double v = x[0] * M[j] + x[1] * M[d + j] + x[2] * M[2 * d + j] + ev->enc0_b[j];
-        t[j] = v > 0.0 ? (float)v : 0.0f;
-      }
+#pragma omp simd
+      for (int j = 0; j < d; ++j) t[j] = fmaxf(0.0f, x0 * M0[j] + x1 * M1[j] + x2 * M2[j] + b0[j]);
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, d, d, 1.0f, eblk2, d, ev->enc1_w, d,
                 0.0f, eblk, d);
-    for (int e = 0; e < nb; ++e)
-      for (int j = 0; j < d; ++j) {
-        const float v = eblk[(size_t)e * d + j] + ev->enc1_b[j];
-        if (v > 0.0f) g[(size_t)e * d + j] += inv_k * v;
-      }
+    for (int e = 0; e < nb; ++e) {
+      const float *v = eblk + (size_t)e * d;
+      float *ge = g + (size_t)e * d;
+#pragma omp simd
+      for (int j = 0; j < d; ++j) ge[j] += inv_k * fmaxf(0.0f, v[j] + b1[j]);
+    }
   }
 }
 
