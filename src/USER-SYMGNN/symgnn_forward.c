@@ -173,7 +173,10 @@ static void encode_block(symgnn_eval *ev, const void *unused, int b) {
       const float x0 = xf[3 * e], x1 = xf[3 * e + 1], x2 = xf[3 * e + 2];
       float *t = eblk2 + (size_t)e * d;
 #pragma omp simd
-      for (int j = 0; j < d; ++j) t[j] = fmaxf(0.0f, x0 * M0[j] + x1 * M1[j] + x2 * M2[j] + b0[j]);
+      for (int j = 0; j < d; ++j) {
+        const float u = x0 * M0[j] + x1 * M1[j] + x2 * M2[j] + b0[j];
+        t[j] = u > 0.0f ? u : 0.0f; /* not fmaxf: a libm call here, not a vector max */
+      }
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, d, d, 1.0f, eblk2, d, ev->enc1_w, d,
                 0.0f, eblk, d);
@@ -181,7 +184,10 @@ static void encode_block(symgnn_eval *ev, const void *unused, int b) {
       const float *v = eblk + (size_t)e * d;
       float *ge = g + (size_t)e * d;
 #pragma omp simd
-      for (int j = 0; j < d; ++j) ge[j] += inv_k * fmaxf(0.0f, v[j] + b1[j]);
+      for (int j = 0; j < d; ++j) {
+        const float u = v[j] + b1[j];
+        ge[j] += u > 0.0f ? inv_k * u : 0.0f;
+      }
     }
   }
 }
