@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # USER-SYMGNN benchmark (issue 5): builds what it needs, runs every measurement and writes
 # bench/RESULTS.md. See bench/README.md for what is measured and how.
-#   bench/run.sh                      everything (about 45 minutes on 2 cores)
+#   bench/run.sh                      everything (30 to 45 minutes on 2 cores)
 #   BENCH_SECTIONS="check forward" bench/run.sh     only some sections
 # Environment: SYMGNN_BUILD_DIR (default ./build), BENCH_WORK (default $BUILD/bench-work),
 # BENCH_REPEATS (timed repeats per measurement, default 5), BENCH_TRAIN_EPOCHS (default 6),
@@ -144,6 +144,7 @@ machine() {
     echo "numpy: $($PY -c 'import numpy; print(numpy.__version__)' 2>/dev/null || echo missing)"
     echo "git_commit: $(git -C "$REPO" rev-parse --short HEAD)"
     echo "git_dirty_core: $(git -C "$REPO" status --porcelain -- src tools | wc -l)"
+    echo "core_sources_sha256: $(cat "$REPO"/src/USER-SYMGNN/*.[ch] | sha256sum | cut -c1-16)"
     echo "build_type: $(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD/CMakeCache.txt")"
     echo "load_start: $(cat /proc/loadavg)"
     echo "busy_processes_start: $(ps -eo pcpu= | awk '$1 > 20' | wc -l)"
