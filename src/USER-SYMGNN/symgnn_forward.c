@@ -3,6 +3,7 @@
  * system. Steps are exposed one by one so LAMMPS can refresh ghost node states
  * between message-passing layers. */
 #include "symgnn_eval_impl.h"
+#include "symgnn_hot.h"
 #include "symgnn_model_impl.h"
 
 #include <cblas.h>
@@ -154,7 +155,7 @@ static void for_each_block(symgnn_eval *ev, void (*body)(symgnn_eval *, const vo
 
 /* Edge encoder for the edges of block b:
  * g = mean_k relu(relu(x O_k W0'^T + b0') W1'^T + b1'). */
-static void encode_block(symgnn_eval *ev, const void *unused, int b) {
+SYMGNN_HOT static void encode_block(symgnn_eval *ev, const void *unused, int b) {
   (void)unused;
   const int tid = thread_id();
   float *eblk = ev->eblk + (size_t)tid * ev->s_eblk, *eblk2 = ev->eblk2 + (size_t)tid * ev->s_eblk2;
@@ -222,8 +223,8 @@ typedef struct {
 /* Attention for the destinations [t0, t1): edge activations f (left in
  * eblk), per-head softmax over each destination's edges, and the aggregated
  * messages of those destinations (into mblk). */
-static void attend_block(const symgnn_eval *ev, const symgnn_eval_layer_w *w, int t0, int t1,
-                         const block_scratch *sc) {
+SYMGNN_HOT static void attend_block(const symgnn_eval *ev, const symgnn_eval_layer_w *w, int t0,
+                                    int t1, const block_scratch *sc) {
   float *eblk = sc->eblk;
   double *logit = sc->logit, *acc = sc->acc;
   const int d = ev->width, hw = w->hw, H = w->heads;

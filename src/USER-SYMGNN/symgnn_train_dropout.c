@@ -2,7 +2,7 @@
 #include "symgnn_train_dropout.h"
 
 #include "symgnn_rng.h"
-#include "symgnn_train_hot.h"
+#include "symgnn_hot.h"
 
 #include <math.h>
 #include <string.h>

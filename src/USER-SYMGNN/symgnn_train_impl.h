@@ -7,7 +7,7 @@
 #include "symgnn_train.h"
 #include "symgnn_train_bn.h"
 #include "symgnn_train_dropout.h"
-#include "symgnn_train_hot.h"
+#include "symgnn_hot.h"
 
 #include <stdint.h>
 
