@@ -14,6 +14,7 @@ void symgnn_train_opts_default(symgnn_train_opts *opts) {
   opts->seed = 0;
   opts->bn_momentum = 0.1;
   opts->update_stats = 1;
+  opts->bn_average_step = 0;
 }
 
 /* The model must have the architecture the trainer was created for. */
@@ -53,6 +54,9 @@ static symgnn_status check_inputs(const symgnn_graph_view *g, const symgnn_model
   if (!(o->bn_momentum >= 0.0 && o->bn_momentum <= 1.0))
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "BatchNorm momentum %g outside [0, 1]",
                             o->bn_momentum);
+  if (o->bn_average_step < 0)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "BatchNorm average step %lld is negative",
+                            (long long)o->bn_average_step);
   return SYMGNN_OK;
 }
 

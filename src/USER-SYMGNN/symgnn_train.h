@@ -22,10 +22,16 @@ typedef struct {
   uint64_t seed;      /* seed of this step's dropout masks */
   double bn_momentum; /* running-statistics momentum (0.1) */
   int update_stats;   /* 1: update the model's BN running statistics */
+  /* 0: the running statistics are an EMA with bn_momentum. n >= 1: they are
+   * a plain (cumulative) average instead, and this step is the n-th of the
+   * average: the node-path BNs use momentum 1/n, and the edge-encoder BNs,
+   * updated once per transform, use 1/((n-1) K + k + 1) for transform k of K,
+   * so after n steps every BN holds the mean of all its batch statistics. */
+  int64_t bn_average_step;
   symgnn_reduce reduce;
 } symgnn_train_opts;
 
-/* Default options: dropout 0.25, momentum 0.1, statistics updated, serial. */
+/* Default options: dropout 0.25, momentum 0.1 (EMA), statistics updated, serial. */
 void symgnn_train_opts_default(symgnn_train_opts *opts);
 
 typedef struct symgnn_trainer symgnn_trainer;

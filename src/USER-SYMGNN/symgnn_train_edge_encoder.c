@@ -172,6 +172,8 @@ void symgnn_edge_encoder_forward(symgnn_step *s) {
     branch b;
     symgnn_step_bn(s, &L->edge_bn0, symgnn_slot_edge_bn(s, k, 0), work, &bn0);
     symgnn_step_bn(s, &L->edge_bn1, symgnn_slot_edge_bn(s, k, 1), work, &bn1);
+    if (s->opts->bn_average_step > 0) /* one update per transform: count them all */
+      bn0.momentum = bn1.momentum = 1.0 / ((double)(s->opts->bn_average_step - 1) * s->ntr + k + 1);
     branch_setup(s, k, area, fl, NULL, &b);
     y0_sums(s, &b, sums);
     symgnn_bn_stats(&bn0, sums, s->eglob, &s->opts->reduce);

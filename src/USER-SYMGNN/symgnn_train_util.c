@@ -28,7 +28,8 @@ void symgnn_step_bn(const symgnn_step *s, const symgnn_bn_ref *ref, int slot, do
   bn->beta = s->params + ref->beta;
   bn->run_mean = s->stats ? s->stats + ref->mean : NULL;
   bn->run_var = s->stats ? s->stats + ref->var : NULL;
-  bn->momentum = s->opts->bn_momentum;
+  const int64_t avg = s->opts->bn_average_step;
+  bn->momentum = avg > 0 ? 1.0 / (double)avg : s->opts->bn_momentum;
   bn->mean = st;
   bn->istd = st + s->tr->hwmax;
   bn->dgamma = s->gacc ? s->gacc + ref->gamma : NULL;
