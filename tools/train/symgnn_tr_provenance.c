@@ -7,8 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-/* Comma-separated file list, cut with "..." to fit a provenance value. */
-static void join_files(char *const *files, int n, char *buf, size_t len) {
+void symgnn_tr_join_files(char *const *files, int n, char *buf, size_t len) {
   size_t used = 0;
   buf[0] = '\0';
   for (int i = 0; i < n; ++i) {
@@ -57,9 +56,9 @@ int symgnn_tr_set_provenance(symgnn_model *model, const symgnn_tr_config *cfg,
                         num[6],  date,   "symgnn-train " SYMGNN_VERSION_STRING,
                         summary, symm};
   symgnn_error err;
-  join_files(cfg->train_files, cfg->ntrain, files, sizeof files);
+  symgnn_tr_join_files(cfg->train_files, cfg->ntrain, files, sizeof files);
   if (symgnn_model_set_provenance(model, "training_data", files, &err) != SYMGNN_OK) goto fail;
-  join_files(cfg->val_files, cfg->nval, files, sizeof files);
+  symgnn_tr_join_files(cfg->val_files, cfg->nval, files, sizeof files);
   if (symgnn_model_set_provenance(model, "validation_data", files, &err) != SYMGNN_OK) goto fail;
   for (size_t i = 0; i < sizeof keys / sizeof *keys; ++i)
     if (symgnn_model_set_provenance(model, keys[i], vals[i], &err) != SYMGNN_OK) goto fail;

@@ -30,6 +30,9 @@ int symgnn_tr_set_provenance(symgnn_model *model, const symgnn_tr_config *cfg,
                              const symgnn_tr_state *st, const symgnn_tr_scores *scores, char *msg,
                              size_t msglen);
 
+/* Comma-separated file list, cut with "..." to fit len (a provenance value). */
+void symgnn_tr_join_files(char *const *files, int n, char *buf, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,8 @@
 /* symgnn-train: train a SymGNN model from one YAML config (serial or
- * `mpirun -np N symgnn-train CONFIG` for data-parallel training), or redraw
- * the inference transforms of a learned-mode model (--redraw-transforms). */
+ * `mpirun -np N symgnn-train CONFIG` for data-parallel training), redraw
+ * the inference transforms of a learned-mode model (--redraw-transforms), or
+ * recompute a model's BatchNorm statistics without dropout (--recalibrate-bn). */
+#include "symgnn_tr_recalib.h"
 #include "symgnn_tr_redraw.h"
 #include "symgnn_tr_run.h"
 
@@ -13,6 +15,7 @@ static void usage(FILE *out) {
         "       symgnn-train --template     print a commented config with every key\n"
         "       symgnn-train --redraw-transforms MODEL --count M --seed S -o OUT "
         "[--checkpoint CK]\n"
+        "       symgnn-train CONFIG --recalibrate-bn MODEL -o OUT\n"
         "       symgnn-train --version\n"
         "  --dry-run      check the config and data (reads all files, builds the graphs)\n"
         "  --restart CK   continue exactly from a checkpoint written by an earlier run\n"
@@ -20,7 +23,11 @@ static void usage(FILE *out) {
         "  --redraw-transforms MODEL\n"
         "                 write OUT: MODEL with M new inference transforms (M/2 rotations,\n"
         "                 M/2 reflections) drawn with seed S from its learned distribution,\n"
-        "                 read from MODEL's provenance or from the checkpoint CK\n",
+        "                 read from MODEL's provenance or from the checkpoint CK\n"
+        "  --recalibrate-bn MODEL\n"
+        "                 write OUT: MODEL with its BatchNorm running statistics recomputed\n"
+        "                 on CONFIG's training data with dropout off (the average over the\n"
+        "                 configurations of their train-mode batch statistics)\n",
         out);
 }
 
@@ -103,6 +110,35 @@ static int redraw(int argc, char **argv, const symgnn_tr_comm *comm) {
   return 0;
 }
 
+/* Arguments of CONFIG --recalibrate-bn MODEL -o OUT; returns 0 to run, 2 on
+ * a command-line error. */
+static int parse_recalib(int argc, char **argv, symgnn_tr_recalib_options *r, int rank) {
+  memset(r, 0, sizeof *r);
+  const char *bad = NULL;
+  for (int i = 1; i < argc && !bad; ++i) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--recalibrate-bn") && !r->model && i + 1 < argc)
+      r->model = argv[++i];
+    else if (!strcmp(a, "-o") && !r->out && i + 1 < argc)
+      r->out = argv[++i];
+    else if (a[0] != '-' && !r->config)
+      r->config = a;
+    else
+      bad = a;
+  }
+  if (bad || !r->config || !r->model || !r->out) {
+    if (rank == 0) {
+      if (bad)
+        fprintf(stderr, "symgnn-train: unexpected or incomplete argument '%s'\n", bad);
+      else
+        fprintf(stderr, "symgnn-train: --recalibrate-bn needs CONFIG, MODEL and -o OUT\n");
+      usage(stderr);
+    }
+    return 2;
+  }
+  return 0;
+}
+
 /* Parse the command line; returns 0 to run, 1 when done (printed), 2 on error. */
 static int parse_args(int argc, char **argv, symgnn_tr_options *o, int rank) {
   memset(o, 0, sizeof *o);
@@ -148,11 +184,18 @@ static int parse_args(int argc, char **argv, symgnn_tr_options *o, int rank) {
 int main(int argc, char **argv) {
   symgnn_tr_comm comm;
   symgnn_tr_comm_init(&argc, &argv, &comm);
-  int redraw_mode = 0;
-  for (int i = 1; i < argc; ++i) redraw_mode |= !strcmp(argv[i], "--redraw-transforms");
+  int redraw_mode = 0, recalib_mode = 0;
+  for (int i = 1; i < argc; ++i) {
+    redraw_mode |= !strcmp(argv[i], "--redraw-transforms");
+    recalib_mode |= !strcmp(argv[i], "--recalibrate-bn");
+  }
   int rc;
   if (redraw_mode) {
     rc = redraw(argc, argv, &comm);
+  } else if (recalib_mode) {
+    symgnn_tr_recalib_options r;
+    rc = parse_recalib(argc, argv, &r, comm.rank);
+    if (rc == 0) rc = symgnn_tr_recalibrate(&r, &comm);
   } else {
     symgnn_tr_options opt;
     rc = parse_args(argc, argv, &opt, comm.rank);

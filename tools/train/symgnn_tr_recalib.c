@@ -1,0 +1,172 @@
+/* Recalibrating the BatchNorm running statistics of a trained model on its
+ * training data with dropout off. Each configuration is one pass of the
+ * train-mode kernel with a cumulative-average momentum, so the statistics
+ * end as the mean over configurations of their batch statistics (and, for
+ * the edge encoder, over the transforms too). */
+#include "symgnn_tr_recalib.h"
+#include "symgnn_tr_config.h"
+#include "symgnn_tr_data.h"
+#include "symgnn_tr_eval.h"
+#include "symgnn_tr_run.h"
+#include "symgnn_train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  symgnn_tr_config cfg;
+  symgnn_model *model;
+  symgnn_tr_set train;
+  symgnn_trainer *trainer;
+  symgnn_tr_batch batch;
+  double *sum; /* nstats + 1 doubles: the rank-weighted statistics and the count */
+  char msg[1200];
+} recalib_ctx;
+
+/* "[Cu, Zr]" for messages. */
+static void element_list(const symgnn_arch *a, char *buf, size_t len) {
+  size_t used = (size_t)snprintf(buf, len, "[");
+  for (int i = 0; i < a->nelements && used < len; ++i)
+    used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", a->elements[i]);
+  if (used < len) snprintf(buf + used, len - used, "]");
+}
+
+/* The data are read with MODEL's elements and cutoff, so they must be the
+ * config's (the architecture itself comes from MODEL). */
+static int check_match(recalib_ctx *x, const char *path) {
+  const symgnn_arch *m = symgnn_model_arch(x->model), *c = &x->cfg.arch;
+  int same = m->nelements == c->nelements;
+  for (int i = 0; same && i < m->nelements; ++i) same = !strcmp(m->elements[i], c->elements[i]);
+  if (!same) {
+    char a[300], b[300];
+    element_list(m, a, sizeof a);
+    element_list(c, b, sizeof b);
+    snprintf(x->msg, sizeof x->msg,
+             "%s: model elements %s differ from the config's data.elements %s", path, a, b);
+    return -1;
+  }
+  if (fabs(m->cutoff - c->cutoff) > 1e-9 * c->cutoff) {
+    snprintf(x->msg, sizeof x->msg,
+             "%s: model cutoff %.17g differs from the config's data.cutoff %.17g", path, m->cutoff,
+             c->cutoff);
+    return -1;
+  }
+  return 0;
+}
+
+/* Config, model and training data, on every rank. */
+static int load(recalib_ctx *x, const symgnn_tr_recalib_options *o) {
+  symgnn_error err;
+  if (symgnn_tr_config_load(o->config, &x->cfg, x->msg, sizeof x->msg)) return -1;
+  if (symgnn_model_read(o->model, &x->model, &err) != SYMGNN_OK)
+    return snprintf(x->msg, sizeof x->msg, "cannot read the model: %s", err.message), -1;
+  if (check_match(x, o->model) || symgnn_tr_set_load(&x->train, x->cfg.train_files, x->cfg.ntrain,
+                                                     x->cfg.label, x->model, x->msg, sizeof x->msg))
+    return -1;
+  double mean, std;
+  symgnn_model_label_norm(x->model, &mean, &std);
+  symgnn_tr_set_normalize(&x->train, mean, std);
+  if (symgnn_trainer_create(x->model, &x->trainer, &err) != SYMGNN_OK)
+    return snprintf(x->msg, sizeof x->msg, "cannot create the trainer: %s", err.message), -1;
+  return 0;
+}
+
+/* This rank's passes: configurations c with c % size == rank, one per pass,
+ * averaged serially by the kernel; *count gets their number. */
+static int local_passes(recalib_ctx *x, const symgnn_tr_comm *comm, int64_t *count) {
+  symgnn_train_opts opts;
+  symgnn_train_opts_default(&opts);
+  opts.dropout = 0.0;
+  opts.update_stats = 1;
+  *count = 0;
+  for (int c = comm->rank; c < x->train.n; c += comm->size) {
+    opts.bn_average_step = *count + 1;
+    if (symgnn_tr_batch_build(&x->batch, &x->train, &c, 1))
+      return snprintf(x->msg, sizeof x->msg, "out of memory building a batch"), -1;
+    const symgnn_graph_view v = symgnn_tr_batch_view(&x->batch);
+    symgnn_error err;
+    if (symgnn_trainer_step(x->trainer, x->model, &v, NULL, symgnn_model_ntransforms(x->model),
+                            symgnn_model_transforms(x->model), &opts, NULL, NULL, NULL, NULL,
+                            &err) != SYMGNN_OK)
+      return snprintf(x->msg, sizeof x->msg, "%s: train-mode pass failed: %s",
+                      x->train.conf[c].path, err.message),
+             -1;
+    ++*count;
+  }
+  return 0;
+}
+
+/* Every rank holds the average over its own configurations: the global
+ * average weights them by their counts. */
+static int combine(recalib_ctx *x, int64_t count) {
+  const size_t ns = symgnn_model_nstats(x->model);
+  float *stats = symgnn_model_stats(x->model);
+  if (!(x->sum = malloc((ns + 1) * sizeof(double))))
+    return snprintf(x->msg, sizeof x->msg, "out of memory for the statistics"), -1;
+  for (size_t i = 0; i < ns; ++i) x->sum[i] = count ? (double)count * stats[i] : 0.0;
+  x->sum[ns] = (double)count;
+  symgnn_tr_comm_sum_cb(x->sum, ns + 1, NULL);
+  for (size_t i = 0; i < ns; ++i) stats[i] = (float)(x->sum[i] / x->sum[ns]);
+  return 0;
+}
+
+/* Provenance entry and atomic write (rank 0). */
+static int write_out(recalib_ctx *x, const char *out) {
+  char files[4000], text[4200];
+  symgnn_tr_join_files(x->cfg.train_files, x->cfg.ntrain, files, sizeof files);
+  snprintf(text, sizeof text, "%d configurations of %s, dropout 0", x->train.n, files);
+  symgnn_error err;
+  if (symgnn_model_set_provenance(x->model, "bn_recalibrated", text, &err) != SYMGNN_OK ||
+      symgnn_model_write(x->model, out, &err) != SYMGNN_OK)
+    return snprintf(x->msg, sizeof x->msg, "cannot write the model: %s", err.message), -1;
+  return 0;
+}
+
+/* Eval-mode scores on the training data (for the report). */
+static int score(recalib_ctx *x, const symgnn_tr_comm *comm, symgnn_tr_scores *sc) {
+  return symgnn_tr_evaluate(x->model, &x->train, comm, NULL, sc, x->msg, sizeof x->msg);
+}
+
+static int recalibrate(recalib_ctx *x, const symgnn_tr_recalib_options *o,
+                       const symgnn_tr_comm *comm) {
+  symgnn_tr_scores before, after;
+  int64_t count = 0;
+  if (!symgnn_tr_comm_all_ok(load(x, o) == 0) ||
+      !symgnn_tr_comm_all_ok(score(x, comm, &before) == 0) ||
+      !symgnn_tr_comm_all_ok(local_passes(x, comm, &count) == 0))
+    return -1;
+  if (comm->size > 1 && combine(x, count)) return -1;
+  if (score(x, comm, &after)) return -1;
+  if (!symgnn_tr_comm_all_ok(comm->rank != 0 || write_out(x, o->out) == 0)) return -1;
+  if (comm->rank == 0)
+    printf("recalibrated the BatchNorm statistics of %s on %d training configurations "
+           "(dropout 0)\n"
+           "training data, eval mode: mse_z %.6g -> %.6g, mae %.6g -> %.6g eV, pearson %.4f -> "
+           "%.4f\n"
+           "wrote %s\n",
+           o->model, x->train.n, before.mse_z, after.mse_z, before.mae, after.mae, before.pearson,
+           after.pearson, o->out);
+  return 0;
+}
+
+int symgnn_tr_recalibrate(const symgnn_tr_recalib_options *o, const symgnn_tr_comm *comm) {
+  recalib_ctx *x = calloc(1, sizeof *x);
+  if (!x) return 1;
+  int rc = 0;
+  if (recalibrate(x, o, comm)) {
+    /* every rank failed together; the message of the first failing rank wins on rank 0 */
+    if (comm->rank == 0)
+      fprintf(stderr, "symgnn-train: error: %s\n", x->msg[0] ? x->msg : "failed on another rank");
+    rc = 1;
+  }
+  symgnn_trainer_free(x->trainer);
+  symgnn_tr_batch_free(&x->batch);
+  symgnn_tr_set_free(&x->train);
+  symgnn_model_free(x->model);
+  symgnn_tr_config_free(&x->cfg);
+  free(x->sum);
+  free(x);
+  return rc;
+}

@@ -1,0 +1,31 @@
+/* symgnn-train CONFIG --recalibrate-bn MODEL -o OUT: a copy of a trained
+ * model whose BatchNorm running statistics are recomputed on the config's
+ * training data with dropout off (a model trained with dropout accumulated
+ * them under dropout and as an EMA, which offsets its eval-mode output). */
+#ifndef SYMGNN_TR_RECALIB_H
+#define SYMGNN_TR_RECALIB_H
+
+#include "symgnn_tr_comm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+  const char *config; /* training config: its data.train files are used */
+  const char *model;  /* model file to read */
+  const char *out;    /* model file to write (atomically) */
+} symgnn_tr_recalib_options;
+
+/* Load the config's training data as training does, run one train-mode
+ * forward pass per configuration (dropout 0, no labels, MODEL's transforms)
+ * that makes every running statistic the plain average of its per-pass batch
+ * statistics, and write OUT with a `bn_recalibrated` provenance entry. Ranks
+ * split the configurations and average their results. Collective; prints on
+ * rank 0; returns the process exit status (0 ok, 1 error). */
+int symgnn_tr_recalibrate(const symgnn_tr_recalib_options *o, const symgnn_tr_comm *comm);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
