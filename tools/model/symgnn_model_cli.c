@@ -16,6 +16,7 @@
   "usage: symgnn-model info MODEL\n"                                                               \
   "       symgnn-model create-random OUT [--seed N] [--elements Cu,Zr] [--transforms K]\n"         \
   "                    [--width W] [--heads 8,4,2,1] [--decoder-depth D] [--cutoff R]\n"           \
+  "       symgnn-model set-provenance MODEL KEY VALUE [-o OUT]\n"                                  \
   "       symgnn-model --help\n"
 
 #define HELP                                                                                       \
@@ -29,6 +30,8 @@
   "                    then random rotations from the seed (default 2)\n"                          \
   "  --width W, --heads H1,H2,..., --decoder-depth D, --cutoff R (Angstrom)\n"                     \
   "                    architecture (default 32, 8,4,2,1, 4, 5.0)\n"                               \
+  "set-provenance  set (or replace) one provenance entry, e.g. metrics measured after\n"           \
+  "                post-processing; writes OUT, or MODEL itself, atomically.\n"                    \
   "Exit status: 0 success, 1 error (message on stderr), 2 usage error.\n"
 
 /* Print a usage error and return the usage exit status. */
@@ -251,6 +254,18 @@ static int cmd_create(const create_opts *o) {
   return st == SYMGNN_OK ? 0 : fail(err.message);
 }
 
+/* `set-provenance`: read, set one entry, write atomically (in place or to OUT). */
+static int cmd_set_provenance(const char *path, const char *key, const char *value,
+                              const char *out) {
+  symgnn_error err = {SYMGNN_OK, ""};
+  symgnn_model *m = NULL;
+  symgnn_status st = symgnn_model_read(path, &m, &err);
+  if (st == SYMGNN_OK) st = symgnn_model_set_provenance(m, key, value, &err);
+  if (st == SYMGNN_OK) st = symgnn_model_write(m, out ? out : path, &err);
+  symgnn_model_free(m);
+  return st == SYMGNN_OK ? 0 : fail(err.message);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) return usage_error("%s", "missing command");
   const char *cmd = argv[1];
@@ -261,6 +276,12 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "info") == 0) {
     if (argc != 3) return usage_error("%s", "info takes exactly one MODEL argument");
     return cmd_info(argv[2]);
+  }
+  if (strcmp(cmd, "set-provenance") == 0) {
+    if (argc == 5) return cmd_set_provenance(argv[2], argv[3], argv[4], NULL);
+    if (argc == 7 && strcmp(argv[5], "-o") == 0)
+      return cmd_set_provenance(argv[2], argv[3], argv[4], argv[6]);
+    return usage_error("%s", "set-provenance takes MODEL KEY VALUE [-o OUT]");
   }
   if (strcmp(cmd, "create-random") != 0) return usage_error("unknown command '%s'", cmd);
   if (argc < 3 || argv[2][0] == '-') return usage_error("%s", "create-random needs OUT");
