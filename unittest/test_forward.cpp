@@ -155,18 +155,6 @@ std::vector<int> species_of(int n) {
   return sp;
 }
 
-std::vector<double> transforms(int K, unsigned seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<double> t;
-  for (int k = 0; k < K; ++k) {
-    std::array<double, 9> R = random_rotation(rng);
-    if (k % 2 == 1)
-      for (double &v : R) v = -v; // reflections too
-    t.insert(t.end(), R.begin(), R.end());
-  }
-  return t;
-}
-
 // Predict with the library for a configuration.
 std::vector<double> predict(const symgnn_model *m, const std::vector<double> &pos,
                             const double lat[9], const std::vector<int> &sp, int block = 8192) {
@@ -197,7 +185,7 @@ class ForwardVsNaive : public ::testing::TestWithParam<int> {};
 
 TEST_P(ForwardVsNaive, MatchesNaiveDoubleReference) {
   const int K = GetParam();
-  const std::vector<double> t = transforms(K, 100 + K);
+  const std::vector<double> t = random_transforms(K, 100 + K);
   symgnn_model *m = random_model(K, t.data(), 7 + K);
   ASSERT_NE(m, nullptr);
   const int n = 500;
@@ -220,7 +208,7 @@ TEST_P(ForwardVsNaive, MatchesNaiveDoubleReference) {
 INSTANTIATE_TEST_SUITE_P(Transforms, ForwardVsNaive, ::testing::Values(1, 2, 6));
 
 TEST(Forward, BlockSizeDoesNotChangeResults) {
-  const std::vector<double> t = transforms(2, 3);
+  const std::vector<double> t = random_transforms(2, 3);
   symgnn_model *m = random_model(2, t.data(), 5);
   const std::vector<double> pos = random_config(300, kBox, 2.0, 12);
   const std::vector<int> sp = species_of(300);
@@ -231,7 +219,7 @@ TEST(Forward, BlockSizeDoesNotChangeResults) {
 }
 
 TEST(Forward, TranslationInvariant) {
-  const std::vector<double> t = transforms(2, 4);
+  const std::vector<double> t = random_transforms(2, 4);
   symgnn_model *m = random_model(2, t.data(), 6);
   const std::vector<double> pos = random_config(300, kBox, 2.0, 13);
   const std::vector<int> sp = species_of(300);
@@ -246,7 +234,7 @@ TEST(Forward, TranslationInvariant) {
 }
 
 TEST(Forward, PermutationEquivariant) {
-  const std::vector<double> t = transforms(2, 5);
+  const std::vector<double> t = random_transforms(2, 5);
   symgnn_model *m = random_model(2, t.data(), 8);
   const int n = 300;
   const std::vector<double> pos = random_config(n, kBox, 2.0, 14);
@@ -302,7 +290,7 @@ TEST(Forward, IsolatedAtomIsFinite) {
 // The ghost-node path LAMMPS uses: sources are ghost copies whose states the
 // caller refreshes between layers; results must equal the all-local path.
 TEST(Forward, GhostNodesRefreshedBetweenLayersMatchLocalGraph) {
-  const std::vector<double> t = transforms(2, 6);
+  const std::vector<double> t = random_transforms(2, 6);
   symgnn_model *m = random_model(2, t.data(), 11);
   const int n = 200;
   const std::vector<double> pos = random_config(n, kBox, 2.0, 16);

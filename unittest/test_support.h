@@ -56,6 +56,19 @@ inline std::array<double, 9> random_rotation(std::mt19937_64 &rng) {
           2 * (x * z - y * w),     2 * (y * z + x * w),     1 - 2 * (x * x + y * y)};
 }
 
+// K random orthogonal transforms, alternately rotations and reflections (-R).
+inline std::vector<double> random_transforms(int K, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<double> t;
+  for (int k = 0; k < K; ++k) {
+    std::array<double, 9> R = random_rotation(rng);
+    if (k % 2 == 1)
+      for (double &v : R) v = -v;
+    t.insert(t.end(), R.begin(), R.end());
+  }
+  return t;
+}
+
 // Model with random weights AND non-trivial BN running statistics, biases and
 // attention bias, so that every folded term is exercised.
 inline symgnn_model *random_model(int K, const double *transforms, uint64_t seed, int nelem = 2) {

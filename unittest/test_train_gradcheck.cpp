@@ -89,18 +89,6 @@ Batch make_batch(int nconf, int natoms, int nelem, double cutoff, unsigned seed)
   return b;
 }
 
-std::vector<double> make_transforms(int K, unsigned seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<double> t;
-  for (int k = 0; k < K; ++k) {
-    std::array<double, 9> R = random_rotation(rng);
-    if (k % 2 == 1)
-      for (double &v : R) v = -v;
-    t.insert(t.end(), R.begin(), R.end());
-  }
-  return t;
-}
-
 // The paper's architecture, or a small one with a multi-head last layer.
 symgnn_arch paper_arch() {
   const char *names[2] = {"Cu", "Zr"};
@@ -470,7 +458,7 @@ struct GradCheck {
 // Checks the tensors of a group ("" = every tensor), printing max rel error per tensor.
 void check_group(const symgnn_arch &arch, const std::string &group, int K, double dropout,
                  int samples, double tol) {
-  const std::vector<double> t = make_transforms(K, 3);
+  const std::vector<double> t = random_transforms(K, 3);
   symgnn_model *m = make_model(arch, t, 21);
   const Batch b = make_batch(2, 24, arch.nelements, arch.cutoff, 9);
   symgnn_train_opts o = no_dropout();
@@ -515,7 +503,7 @@ symgnn_arch paper_arch8() {
 TEST(TrainForward, MatchesNaiveDoubleReference) {
   for (const symgnn_arch &arch : {paper_arch(), odd_arch()})
     for (double p : {0.0, 0.25}) {
-      const std::vector<double> t = make_transforms(3, 4);
+      const std::vector<double> t = random_transforms(3, 4);
       symgnn_model *m = make_model(arch, t, 8);
       const Batch b = make_batch(2, 40, arch.nelements, arch.cutoff, 5);
       Trainer tr(m);
@@ -728,7 +716,7 @@ double tensor_rel_diff(const std::vector<float> &a, const std::vector<float> &b,
 
 TEST(TrainReduce, TwoRanksEachWithOneConfigurationMatchOneRankWithBoth) {
   const symgnn_arch arch = paper_arch8();
-  const std::vector<double> t = make_transforms(2, 6);
+  const std::vector<double> t = random_transforms(2, 6);
   const Batch a = make_config(40, 8, 5.0, 61), c = make_config(40, 8, 5.0, 62);
   Batch both;
   both.add(a);
@@ -822,7 +810,7 @@ std::vector<BnInfo> all_bns(const symgnn_layout *L) {
 
 TEST(TrainRunningStats, MomentumOneGivesBatchMeanAndUnbiasedVariance) {
   const symgnn_arch arch = paper_arch();
-  const std::vector<double> t = make_transforms(1, 8);
+  const std::vector<double> t = random_transforms(1, 8);
   symgnn_model *m = make_model(arch, t, 40);
   const Batch b = make_batch(2, 30, 2, 5.0, 41);
   const symgnn_layout *L = symgnn_model_layout(m);
@@ -874,7 +862,7 @@ TEST(TrainRunningStats, MomentumOneGivesBatchMeanAndUnbiasedVariance) {
 
 TEST(TrainRunningStats, EdgeEncoderStatisticsUpdatedOncePerTransform) {
   const symgnn_arch arch = odd_arch();
-  const std::vector<double> t = make_transforms(2, 9);
+  const std::vector<double> t = random_transforms(2, 9);
   symgnn_model *m = make_model(arch, t, 42);
   const Batch b = make_batch(1, 30, arch.nelements, arch.cutoff, 43);
   const symgnn_layout *L = symgnn_model_layout(m);
@@ -913,7 +901,7 @@ TEST(TrainEval, TrainModeWithBatchStatisticsEqualsEvalForward) {
   // (with the two-species paper model the two float paths differ by ~1e-3: the
   // ill-conditioning described at paper_arch8)
   for (const symgnn_arch &arch : {paper_arch8(), odd_arch()}) {
-    const std::vector<double> t = make_transforms(1, 10);
+    const std::vector<double> t = random_transforms(1, 10);
     symgnn_model *m = make_model(arch, t, 50);
     const Batch b = make_batch(2, 40, arch.nelements, arch.cutoff, 51);
     symgnn_train_opts o = no_dropout();
@@ -950,7 +938,7 @@ TEST(TrainEval, TrainModeWithBatchStatisticsEqualsEvalForward) {
 // ------------------------------------------------------------------ dropout, errors
 
 TEST(TrainDropout, FixedSeedIsDeterministicAndSeedsDiffer) {
-  const std::vector<double> t = make_transforms(2, 11);
+  const std::vector<double> t = random_transforms(2, 11);
   symgnn_model *m = make_model(odd_arch(), t, 60);
   const Batch b = make_batch(2, 30, odd_arch().nelements, 4.0, 61);
   Trainer tr(m);
@@ -974,7 +962,7 @@ TEST(TrainDropout, FixedSeedIsDeterministicAndSeedsDiffer) {
 }
 
 TEST(TrainErrors, BadInputsAreRejectedWithSpecificMessages) {
-  const std::vector<double> t = make_transforms(1, 12);
+  const std::vector<double> t = random_transforms(1, 12);
   symgnn_model *m = make_model(odd_arch(), t, 70);
   Batch b = make_batch(1, 20, odd_arch().nelements, 4.0, 71);
   Trainer tr(m);
