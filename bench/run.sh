@@ -35,33 +35,14 @@ skip() {
   echo "$2" >"$R/$1.skip"
   log "not measured: $1: $2"
 }
-# rec NAME CMD...: run CMD, keep its stdout as key: value lines in $R/NAME.txt with the command
-# line and the 1-minute load average before and after; a failure becomes NAME.skip.
-rec() {
+# record NAME CMD...: run CMD, append its stdout as key: value lines to $R/NAME.txt (headed by
+# the command line once) with the 1-minute load average before and after; a failure becomes
+# NAME.skip.
+record() {
   local name=$1
   shift
-  log "$name"
-  {
-    echo "command: $*" | sed "s#$WORK#\$WORK#g; s#$REPO/##g; s#$BUILD#build#g; s#${LMP_PLAIN:-@@}#\$LMP_PLAIN#g"
-    echo "load_before: $(load1)"
-  } >"$R/$name.txt"
-  "$@" >>"$R/$name.txt" 2>"$R/$name.err"
-  local rc=$?
-  echo "load_after: $(load1)" >>"$R/$name.txt"
-  if [ $rc -ne 0 ]; then
-    skip "$name" "command failed (exit $rc): $(tail -n 1 "$R/$name.err")"
-    mv "$R/$name.txt" "$R/$name.failed"
-  fi
-  return $rc
-}
-# rec_append NAME CMD...: like rec, but appends one more run to $R/NAME.txt (paired rounds).
-rec_append() {
-  local name=$1
-  shift
-  [ -f "$R/$name.skip" ] && return 1
-  log "$name (appending)"
   [ -f "$R/$name.txt" ] ||
-    echo "command: $*" | sed "s#$WORK#\$WORK#g; s#$REPO/##g; s#$BUILD#build#g" >"$R/$name.txt"
+    echo "command: $*" | sed "s#$WORK#\$WORK#g; s#$REPO/##g; s#$BUILD#build#g; s#${LMP_PLAIN:-@@}#\$LMP_PLAIN#g" >"$R/$name.txt"
   echo "load_before: $(load1)" >>"$R/$name.txt"
   "$@" >>"$R/$name.txt" 2>"$R/$name.err"
   local rc=$?
@@ -71,6 +52,18 @@ rec_append() {
     mv "$R/$name.txt" "$R/$name.failed"
   fi
   return $rc
+}
+# rec NAME CMD...: one measurement, a fresh $R/NAME.txt.
+rec() {
+  log "$1"
+  rm -f "$R/$1.txt"
+  record "$@"
+}
+# rec_append NAME CMD...: one more run appended to $R/NAME.txt (paired rounds).
+rec_append() {
+  [ -f "$R/$1.skip" ] && return 1
+  log "$1 (appending)"
+  record "$@"
 }
 # threads T CMD...: run CMD with T OpenMP and T OpenBLAS threads.
 threads() {
