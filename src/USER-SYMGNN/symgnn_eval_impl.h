@@ -37,7 +37,6 @@ struct symgnn_eval {
   symgnn_graph_view graph;
   int64_t nedges;
   int next_layer;
-  size_t cap_nodes, cap_edges;
   float *h;            /* [ntotal][width] node states */
   float *g;            /* [nedges][width] edge states */
   float *proj;         /* [ntotal][2*hw_max]: per-node source terms a and values z */
@@ -45,8 +44,7 @@ struct symgnn_eval {
   int nblocks;         /* blocks of whole destinations, processed in parallel */
   int *blocks;         /* nblocks + 1 destination boundaries */
   int nthreads;        /* OpenMP threads; each owns one slice of the scratch below */
-  size_t s_eblk, s_eblk2, s_logit, s_acc, s_node; /* per-thread slice sizes */
-  size_t s_xblk;                                  /* per-thread slice of xblk */
+  size_t s_eblk, s_eblk2, s_logit, s_acc, s_node, s_xblk; /* per-thread slice sizes */
   float *xblk;   /* per thread [block][3]: edge features in float32 */
   float *bblk;   /* per thread [block nodes][hw_max]: destination terms b_t + bias */
   float *mblk;   /* per thread [block nodes][hw_max]: aggregated messages */
