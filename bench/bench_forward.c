@@ -17,12 +17,12 @@
 
 #define USAGE                                                                                      \
   "usage: symgnn-bench-forward MODEL [IN.extxyz] [--repeats R] [--warmup W]\n"                     \
-  "                            [--dump-graph FILE] [--predictions FILE]\n"                         \
+  "                            [--dump-graph FILE] [--predictions FILE] [--block-edges B]\n"       \
   "Without IN.extxyz only the model is loaded and folded (memory baseline).\n"
 
 typedef struct {
   const char *model, *input, *dump, *preds;
-  int repeats, warmup;
+  int repeats, warmup, block_edges;
 } options;
 
 /* Wall clock in seconds. */
@@ -41,7 +41,7 @@ static long peak_rss_kb(void) {
 
 /* Parse the command line; returns 0 on success. */
 static int parse(int argc, char **argv, options *o) {
-  *o = (options){NULL, NULL, NULL, NULL, 5, 1};
+  *o = (options){NULL, NULL, NULL, NULL, 5, 1, 0};
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     const int has_value = i + 1 < argc;
@@ -53,6 +53,8 @@ static int parse(int argc, char **argv, options *o) {
       o->dump = argv[++i];
     else if (!strcmp(a, "--predictions") && has_value)
       o->preds = argv[++i];
+    else if (!strcmp(a, "--block-edges") && has_value)
+      o->block_edges = atoi(argv[++i]);
     else if (a[0] == '-')
       return -1;
     else if (!o->model)
@@ -191,6 +193,7 @@ int main(int argc, char **argv) {
     symgnn_model_free(model);
     return 1;
   }
+  if (o.block_edges > 0) symgnn_eval_set_block_edges(ev, o.block_edges);
   printf("rss_model_kb: %ld\n", peak_rss_kb());
   const int rc = o.input ? run(&o, model, ev) : 0;
   symgnn_eval_free(ev);

@@ -158,7 +158,7 @@ typedef struct symgnn_eval symgnn_eval;
  * layers, plus scratch memory reused across calls. */
 symgnn_status symgnn_eval_create(const symgnn_model *model, symgnn_eval **out, symgnn_error *err);
 void symgnn_eval_free(symgnn_eval *ev);
-/* Largest number of edges processed at once (memory bound); default 8192. */
+/* Largest number of edges processed at once (memory bound); default 512. */
 void symgnn_eval_set_block_edges(symgnn_eval *ev, int nedges);
 
 /* Layer-by-layer steps, so a caller (LAMMPS) can exchange ghost node states

@@ -44,14 +44,13 @@ struct symgnn_eval {
   int nblocks;         /* blocks of whole destinations, processed in parallel */
   int *blocks;         /* nblocks + 1 destination boundaries */
   int nthreads;        /* OpenMP threads; each owns one slice of the scratch below */
-  size_t s_eblk, s_eblk2, s_logit, s_acc, s_node, s_xblk; /* per-thread slice sizes */
-  float *xblk;   /* per thread [block][3]: edge features in float32 */
-  float *bblk;   /* per thread [block nodes][hw_max]: destination terms b_t + bias */
-  float *mblk;   /* per thread [block nodes][hw_max]: aggregated messages */
-  float *eblk;   /* per thread [block][hw_max] edge scratch */
-  float *eblk2;  /* per thread [block][width] edge-encoder scratch */
-  double *logit; /* per thread [block][heads_max] attention logits/weights */
-  double *acc;   /* per thread [hw_max] message accumulator of one destination */
+  size_t s_eblk, s_eblk2, s_logit, s_node, s_xblk; /* per-thread slice sizes */
+  float *xblk;  /* per thread [block][3]: edge features in float32 */
+  float *bblk;  /* per thread [block nodes][hw_max]: destination terms b_t + bias */
+  float *mblk;  /* per thread [block nodes][hw_max]: aggregated messages */
+  float *eblk;  /* per thread [block][hw_max] edge scratch */
+  float *eblk2; /* per thread [block][width] edge-encoder scratch */
+  float *logit; /* per thread [heads_max][max degree]: logits/weights of one destination */
 };
 
 /* Build the folded weights from a model (called by symgnn_eval_create). */

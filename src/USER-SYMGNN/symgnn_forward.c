@@ -26,7 +26,7 @@ symgnn_status symgnn_eval_create(const symgnn_model *model, symgnn_eval **out, s
     symgnn_eval_free(ev);
     return st;
   }
-  ev->block_edges = 8192;
+  ev->block_edges = 512;
   *out = ev;
   return SYMGNN_OK;
 }
@@ -42,7 +42,6 @@ void symgnn_eval_free(symgnn_eval *ev) {
   free(ev->eblk);
   free(ev->eblk2);
   free(ev->logit);
-  free(ev->acc);
   free(ev->xblk);
   free(ev->blocks);
   free(ev);
@@ -106,8 +105,7 @@ static symgnn_status reserve(symgnn_eval *ev, const symgnn_graph_view *g, int ma
                             g->nlocal);
   ev->s_eblk = blk * (size_t)hwmax;
   ev->s_eblk2 = blk * d;
-  ev->s_logit = blk * (size_t)hmax;
-  ev->s_acc = (size_t)hwmax;
+  ev->s_logit = (size_t)(maxdeg > 1 ? maxdeg : 1) * (size_t)hmax;
   ev->s_xblk = 3 * blk;
   ev->s_node = (size_t)ev->max_block_nodes * (size_t)hwmax;
   if (!grow((void **)&ev->h, nt * d, sizeof(float)) ||
@@ -117,8 +115,7 @@ static symgnn_status reserve(symgnn_eval *ev, const symgnn_graph_view *g, int ma
       !grow((void **)&ev->mblk, nth * ev->s_node, sizeof(float)) ||
       !grow((void **)&ev->eblk, nth * ev->s_eblk, sizeof(float)) ||
       !grow((void **)&ev->eblk2, nth * ev->s_eblk2, sizeof(float)) ||
-      !grow((void **)&ev->logit, nth * ev->s_logit, sizeof(double)) ||
-      !grow((void **)&ev->acc, nth * ev->s_acc, sizeof(double)) ||
+      !grow((void **)&ev->logit, nth * ev->s_logit, sizeof(float)) ||
       !grow((void **)&ev->xblk, nth * ev->s_xblk, sizeof(float)))
     return symgnn_set_error(err, SYMGNN_ERR_NOMEM,
                             "out of memory for the forward pass (%d nodes, %lld edges)", g->ntotal,
@@ -213,86 +210,163 @@ symgnn_status symgnn_eval_begin(symgnn_eval *ev, const symgnn_graph_view *graph,
 
 /* Scratch of one thread for one block. */
 typedef struct {
-  float *eblk;   /* edge terms c, then the activations f */
-  double *logit; /* attention logits, then weights */
-  double *acc;   /* message accumulator */
-  float *bblk;   /* destination terms b_t + bias, rows t - t0 */
-  float *mblk;   /* messages, rows t - t0 */
+  float *eblk;  /* edge terms a_s + b_t + c, then the activations f */
+  float *logit; /* attention logits, then weights, of one destination: [heads][degree] */
+  float *bblk;  /* destination terms b_t + bias, rows t - t0 */
+  float *mblk;  /* messages, rows t - t0 */
 } block_scratch;
+
+/* exp(x) for x <= 0 in float, as plain arithmetic so the softmax loop
+ * vectorizes (no libm call): x = n ln2 + r with |r| <= ln2/2, exp(r) by its
+ * Taylor series to r^8 (truncation < 1e-8 relative), 2^n put into the exponent
+ * bits. x is clamped at -87 (exp = 1.6e-38), negligible next to the softmax's
+ * largest term, which is 1. */
+static inline float exp_nonpositive(float x) {
+  const float round_magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
+  x = x < -87.0f ? -87.0f : x;
+  const float n = (x * 1.44269504f + round_magic) - round_magic;
+  const float r = (x - n * 0.693145752f) - n * 1.42860677e-6f; /* ln2 in two parts */
+  float p = 1.0f / 40320.0f;
+  p = p * r + 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  union {
+    int32_t i;
+    float f;
+  } scale;
+  scale.i = ((int32_t)n + 127) << 23;
+  return p * scale.f;
+}
+
+/* Fill the block's edge rows with a_s + b_t (source term of the edge's
+ * source plus destination term and bias), so the following sgemm adds c on top
+ * (beta = 1) instead of first zeroing its output. */
+SYMGNN_HOT static void gather_edge_terms(const symgnn_eval *ev, int hw, int t0, int t1,
+                                         const block_scratch *sc) {
+  const int64_t *off = ev->graph.offsets;
+  const int *src = ev->graph.src;
+  const int64_t e0 = off[t0];
+  const size_t ps = 2 * (size_t)hw;
+  for (int t = t0; t < t1; ++t) {
+    const float *bt = sc->bblk + (size_t)(t - t0) * hw;
+    for (int64_t e = off[t]; e < off[t + 1]; ++e) {
+      const float *as = ev->proj + (size_t)src[e] * ps;
+      float *f = sc->eblk + (size_t)(e - e0) * hw;
+#pragma omp simd
+      for (int k = 0; k < hw; ++k) f[k] = as[k] + bt[k];
+    }
+  }
+}
+
+/* Sixteen floats as one vector value (GCC/Clang vector extension); the
+ * compiler maps it to one AVX-512 register, two AVX2 or four SSE registers. */
+typedef float symgnn_v16 __attribute__((vector_size(64)));
+
+/* Sum of the 16 lanes, halving the vector each step so the adds stay in
+ * vector registers. */
+static inline float hsum16(symgnn_v16 v) {
+  typedef float v8 __attribute__((vector_size(32)));
+  typedef float v4 __attribute__((vector_size(16)));
+  const v8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+               __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  const v4 b =
+      __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
+  const v4 c = b + __builtin_shufflevector(b, b, 2, 3, 0, 1);
+  return c[0] + c[1];
+}
+
+/* Dot product of f (after LeakyReLU, written back) with the attention vector
+ * over one head's d features. Sixteen partial sums keep the loop in vector
+ * registers; they are added up by hsum16 at the end. */
+static inline float leaky_dot(float *f, const float *w, int d) {
+  symgnn_v16 part = {0.0f};
+  int k = 0;
+  for (; k + 16 <= d; k += 16) {
+    float v[16];
+#pragma omp simd
+    for (int j = 0; j < 16; ++j) {
+      const float u = f[k + j];
+      v[j] = u > 0.0f ? u : LEAKY_SLOPE * u;
+      f[k + j] = v[j];
+    }
+    symgnn_v16 vv, ww;
+    memcpy(&vv, v, sizeof vv);
+    memcpy(&ww, w + k, sizeof ww);
+    part += vv * ww;
+  }
+  float dot = 0.0f;
+  for (; k < d; ++k) {
+    const float u = f[k];
+    const float v = u > 0.0f ? u : LEAKY_SLOPE * u;
+    f[k] = v;
+    dot += v * w[k];
+  }
+  return dot + hsum16(part);
+}
 
 /* Attention for the destinations [t0, t1): edge activations f (left in
  * eblk), per-head softmax over each destination's edges, and the aggregated
  * messages of those destinations (into mblk). */
 SYMGNN_HOT static void attend_block(const symgnn_eval *ev, const symgnn_eval_layer_w *w, int t0,
                                     int t1, const block_scratch *sc) {
-  float *eblk = sc->eblk;
-  double *logit = sc->logit, *acc = sc->acc;
   const int d = ev->width, hw = w->hw, H = w->heads;
   const int64_t *off = ev->graph.offsets;
+  const int *src = ev->graph.src;
   const int64_t e0 = off[t0];
-  const float *proj = ev->proj;
-  const float *attn = w->attn;
   const size_t ps = 2 * (size_t)hw;
+  float *lg = sc->logit;
   for (int t = t0; t < t1; ++t) {
-    const float *bt = sc->bblk + (size_t)(t - t0) * hw;
-    for (int64_t e = off[t]; e < off[t + 1]; ++e) {
-      float *f = eblk + (size_t)(e - e0) * hw;
-      const float *as = proj + (size_t)ev->graph.src[e] * ps;
-      double *lg = logit + (size_t)(e - e0) * H;
-      for (int h = 0; h < H; ++h) {
-        float dot = 0.0f;
-        float *fh = f + h * d;
-        const float *ah = as + h * d, *bh = bt + h * d, *wh = attn + h * d;
-#pragma omp simd reduction(+ : dot)
-        for (int k = 0; k < d; ++k) {
-          const float u = fh[k] + ah[k] + bh[k];
-          const float v = u > 0.0f ? u : LEAKY_SLOPE * u;
-          fh[k] = v;
-          dot += v * wh[k];
-        }
-        lg[h] = dot;
-      }
-    }
-    for (int h = 0; h < H; ++h) {
-      double mx = -INFINITY, sum = 0.0;
-      for (int64_t e = off[t]; e < off[t + 1]; ++e) mx = fmax(mx, logit[(e - e0) * H + h]);
-      for (int64_t e = off[t]; e < off[t + 1]; ++e) {
-        double *lg = logit + (size_t)(e - e0) * H + h;
-        *lg = exp(*lg - mx);
-        sum += *lg;
-      }
-      for (int64_t e = off[t]; e < off[t + 1]; ++e) logit[(e - e0) * H + h] /= sum;
-    }
-    memset(acc, 0, (size_t)hw * sizeof(double));
-    for (int64_t e = off[t]; e < off[t + 1]; ++e) {
-      const float *zs = proj + (size_t)ev->graph.src[e] * ps + hw;
-      const double *a = logit + (size_t)(e - e0) * H;
-      for (int h = 0; h < H; ++h) {
-        const double ah = a[h];
-        double *acch = acc + h * d;
-        const float *zh = zs + h * d;
-#pragma omp simd
-        for (int k = 0; k < d; ++k) acch[k] += ah * zh[k];
-      }
+    const int64_t ea = off[t];
+    const int deg = (int)(off[t + 1] - ea);
+    for (int i = 0; i < deg; ++i) {
+      float *f = sc->eblk + (size_t)(ea + i - e0) * hw;
+      for (int h = 0; h < H; ++h)
+        lg[(size_t)h * deg + i] = leaky_dot(f + h * d, w->attn + h * d, d);
     }
     float *m = sc->mblk + (size_t)(t - t0) * hw;
-    for (int k = 0; k < hw; ++k) m[k] = (float)acc[k];
+    for (int h = 0; h < H; ++h) {
+      float *x = lg + (size_t)h * deg, mx = -INFINITY, sum = 0.0f;
+#pragma omp simd reduction(max : mx)
+      for (int i = 0; i < deg; ++i) mx = x[i] > mx ? x[i] : mx;
+#pragma omp simd reduction(+ : sum)
+      for (int i = 0; i < deg; ++i) {
+        x[i] = exp_nonpositive(x[i] - mx);
+        sum += x[i];
+      }
+      const float inv = 1.0f / sum;
+      for (int i = 0; i < deg; ++i) x[i] *= inv;
+    }
+    memset(m, 0, (size_t)hw * sizeof(float));
+    for (int i = 0; i < deg; ++i) {
+      const float *zs = ev->proj + (size_t)src[ea + i] * ps + hw;
+      for (int h = 0; h < H; ++h) {
+        const float a = lg[(size_t)h * deg + i];
+        float *mh = m + h * d;
+        const float *zh = zs + h * d;
+#pragma omp simd
+        for (int k = 0; k < d; ++k) mh[k] += a * zh[k];
+      }
+    }
   }
 }
 
 /* One block of a message-passing layer: destination terms b = h W_nj^T + bias,
- * edge terms c = g W_fij^T, attention and messages, the residual edge update
- * (skipped in the last layer, whose edge output is never used), then the
+ * edge terms a_s + b_t + g W_fij^T, attention and messages, the residual edge
+ * update (skipped in the last layer, whose edge output is never used), then the
  * residual node update of the block's destinations. Blocks touch disjoint
  * destinations, and the source terms were computed before any block ran, so
  * node states can be updated in place. */
 static void layer_block(symgnn_eval *ev, const void *arg, int b) {
   const symgnn_eval_layer_w *w = arg;
   const int tid = thread_id(), d = ev->width, hw = w->hw;
-  const block_scratch sc = {ev->eblk + (size_t)tid * ev->s_eblk,
-                            ev->logit + (size_t)tid * ev->s_logit,
-                            ev->acc + (size_t)tid * ev->s_acc, ev->bblk + (size_t)tid * ev->s_node,
-                            ev->mblk + (size_t)tid * ev->s_node};
+  const block_scratch sc = {
+      ev->eblk + (size_t)tid * ev->s_eblk, ev->logit + (size_t)tid * ev->s_logit,
+      ev->bblk + (size_t)tid * ev->s_node, ev->mblk + (size_t)tid * ev->s_node};
   const int t0 = ev->blocks[b], t1 = ev->blocks[b + 1], nt = t1 - t0;
   const int64_t e0 = ev->graph.offsets[t0];
   const int nb = (int)(ev->graph.offsets[t1] - e0);
@@ -301,7 +375,8 @@ static void layer_block(symgnn_eval *ev, const void *arg, int b) {
               w->w_node + 2 * (size_t)hw * d, d, 0.0f, sc.bblk, hw);
   for (int t = 0; t < nt; ++t)
     for (int k = 0; k < hw; ++k) sc.bblk[(size_t)t * hw + k] += w->bias[k];
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, hw, d, 1.0f, g, d, w->w_fij, d, 0.0f,
+  gather_edge_terms(ev, hw, t0, t1, &sc);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, hw, d, 1.0f, g, d, w->w_fij, d, 1.0f,
               sc.eblk, hw);
   attend_block(ev, w, t0, t1, &sc);
   if (!w->last) {
