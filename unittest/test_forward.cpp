@@ -207,6 +207,54 @@ TEST_P(ForwardVsNaive, MatchesNaiveDoubleReference) {
 
 INSTANTIATE_TEST_SUITE_P(Transforms, ForwardVsNaive, ::testing::Values(1, 2, 6));
 
+// Architectures other than the paper's: widths that are not a multiple of the
+// edge kernels' 16-float vectors (padded), a width with a 16-wide remainder
+// chunk, other head counts and depths.
+struct ArchCase {
+  int width, nlayers, heads[4];
+};
+
+void PrintTo(const ArchCase &c, std::ostream *os) {
+  *os << "width " << c.width << ", heads";
+  for (int l = 0; l < c.nlayers; ++l) *os << " " << c.heads[l];
+}
+
+class ForwardArchVsNaive : public ::testing::TestWithParam<ArchCase> {};
+
+TEST_P(ForwardArchVsNaive, MatchesNaiveDoubleReference) {
+  const ArchCase c = GetParam();
+  const char *names[2] = {"Cu", "Zr"};
+  symgnn_arch arch;
+  symgnn_arch_default(&arch, 2, names);
+  arch.width = c.width;
+  arch.nlayers = c.nlayers;
+  for (int l = 0; l < c.nlayers; ++l) arch.heads[l] = c.heads[l];
+  arch.decoder_depth = 2;
+  const std::vector<double> t = random_transforms(2, 31);
+  symgnn_model *m = random_model(2, t.data(), 41, 2, &arch);
+  ASSERT_NE(m, nullptr);
+  const int n = 300;
+  const std::vector<double> pos = random_config(n, kBox, 2.0, 13);
+  const std::vector<int> sp = species_of(n);
+  symgnn_error err;
+  symgnn_graph *g = nullptr;
+  ASSERT_EQ(symgnn_graph_build(n, pos.data(), kBox, sp.data(), 5.0, &g, &err), SYMGNN_OK);
+  const symgnn_graph_view v = symgnn_graph_get_view(g);
+  const std::vector<double> ref = Reference(m).run(v);
+  const std::vector<double> got = predict(m, pos, kBox, sp);
+  double spread = 0.0;
+  for (double r : ref) spread = std::max(spread, std::fabs(r - ref[0]));
+  EXPECT_GT(spread, 1e-3) << "the random model should give atom-dependent output";
+  EXPECT_LT(max_rel(got, ref), 1e-5) << "width " << c.width << ", " << c.nlayers << " layers";
+  symgnn_graph_free(g);
+  symgnn_model_free(m);
+}
+
+INSTANTIATE_TEST_SUITE_P(Architectures, ForwardArchVsNaive,
+                         ::testing::Values(ArchCase{8, 2, {3, 1}}, ArchCase{20, 3, {2, 3, 1}},
+                                           ArchCase{16, 2, {4, 2}}, ArchCase{48, 2, {2, 1}},
+                                           ArchCase{64, 3, {1, 2, 1}}));
+
 TEST(Forward, BlockSizeDoesNotChangeResults) {
   const std::vector<double> t = random_transforms(2, 3);
   symgnn_model *m = random_model(2, t.data(), 5);

@@ -70,11 +70,14 @@ inline std::vector<double> random_transforms(int K, unsigned seed) {
 }
 
 // Model with random weights AND non-trivial BN running statistics, biases and
-// attention bias, so that every folded term is exercised.
-inline symgnn_model *random_model(int K, const double *transforms, uint64_t seed, int nelem = 2) {
+// attention bias, so that every folded term is exercised. `custom` replaces the
+// paper's architecture (its element count wins over nelem).
+inline symgnn_model *random_model(int K, const double *transforms, uint64_t seed, int nelem = 2,
+                                  const symgnn_arch *custom = nullptr) {
   const char *names[3] = {"Cu", "Zr", "Al"};
   symgnn_arch arch;
   symgnn_arch_default(&arch, nelem, names);
+  if (custom) arch = *custom;
   symgnn_model *m = nullptr;
   symgnn_error err;
   if (symgnn_model_create(&arch, K, transforms, seed, &m, &err) != SYMGNN_OK) return nullptr;

@@ -88,18 +88,45 @@ static void fold_edge_encoder(struct symgnn_eval *ev, const symgnn_model *m) {
   fold_after(m, &L->edge_lin1, &L->edge_bn1, ev->enc1_w, ev->enc1_b);
 }
 
-/* Message-passing layer: stack the node projections, fold BN into P_n and P_e. */
-static void fold_layer(symgnn_eval_layer_w *w, const symgnn_model *m, int l) {
+/* Message-passing layer: stack the node projections, fold BN into P_n and
+ * P_e, and lay every per-head block of features out at stride dp (zero
+ * padding), with W_fij and P_e transposed for the edge kernels. */
+static int fold_layer(symgnn_eval_layer_w *w, const symgnn_model *m, int l, int dp) {
   const symgnn_layer_ref *r = &m->layout.layer[l];
-  const size_t n = (size_t)r->hw * (size_t)m->layout.width;
-  memcpy(w->w_node, m->params + r->w_ni, n * sizeof(float));
-  memcpy(w->w_node + n, m->params + r->w_src, n * sizeof(float));
-  memcpy(w->w_node + 2 * n, m->params + r->w_nj, n * sizeof(float));
-  memcpy(w->w_fij, m->params + r->w_fij, n * sizeof(float));
-  memcpy(w->attn, m->params + r->attn, (size_t)r->hw * sizeof(float));
-  memcpy(w->bias, m->params + r->bias, (size_t)r->hw * sizeof(float));
-  fold_before(m, &r->bn_node, &r->proj_node, w->pn_w, w->pn_b);
-  if (!w->last) fold_before(m, &r->bn_edge, &r->proj_edge, w->pe_w, w->pe_b);
+  const int d = m->layout.width, H = r->heads;
+  float *pn = malloc((size_t)d * r->merged * sizeof(float));
+  float *pe = malloc((size_t)d * r->hw * sizeof(float));
+  if (!pn || !pe) {
+    free(pn);
+    free(pe);
+    return 0;
+  }
+  fold_before(m, &r->bn_node, &r->proj_node, pn, w->pn_b);
+  if (!w->last) fold_before(m, &r->bn_edge, &r->proj_edge, pe, w->pe_b);
+  for (int h = 0; h < H; ++h)
+    for (int j = 0; j < d; ++j) {
+      const size_t orig = (size_t)h * d + j, pad = (size_t)h * dp + j; /* feature (h, j) */
+      for (int q = 0; q < 3; ++q) {
+        const size_t src[3] = {r->w_ni, r->w_src, r->w_nj};
+        memcpy(w->w_node + ((size_t)q * w->hwp + pad) * d, m->params + src[q] + orig * d,
+               (size_t)d * sizeof(float));
+      }
+      for (int k = 0; k < d; ++k)
+        w->wfij_t[((size_t)h * dp + k) * dp + j] = m->params[r->w_fij + orig * d + k];
+      w->attn[pad] = m->params[r->attn + orig];
+      w->bias[pad] = m->params[r->bias + orig];
+      for (int o = 0; o < d; ++o) {
+        if (!w->last) {
+          w->pn_w[(size_t)o * w->hwp + pad] = pn[(size_t)o * r->merged + orig];
+          w->pe_t[pad * dp + o] = pe[(size_t)o * r->hw + orig];
+        } else if (h == 0) {
+          w->pn_w[(size_t)o * d + j] = pn[(size_t)o * d + j];
+        }
+      }
+    }
+  free(pn);
+  free(pe);
+  return 1;
 }
 
 void symgnn_eval_unfold(struct symgnn_eval *ev) {
@@ -111,12 +138,12 @@ void symgnn_eval_unfold(struct symgnn_eval *ev) {
   for (int l = 0; l < SYMGNN_MAX_LAYERS; ++l) {
     symgnn_eval_layer_w *w = &ev->layer[l];
     free(w->w_node);
-    free(w->w_fij);
+    free(w->wfij_t);
     free(w->attn);
     free(w->bias);
     free(w->pn_w);
     free(w->pn_b);
-    free(w->pe_w);
+    free(w->pe_t);
     free(w->pe_b);
     free(ev->dec_w[l]);
     free(ev->dec_b[l]);
@@ -139,19 +166,22 @@ symgnn_status symgnn_eval_fold(struct symgnn_eval *ev, const symgnn_model *m, sy
            (ev->enc0_b = malloc(d * sizeof(float))) &&
            (ev->enc1_w = malloc(d * d * sizeof(float))) &&
            (ev->enc1_b = malloc(d * sizeof(float))) && (ev->out_w = malloc(d * sizeof(float)));
-  for (int l = 0; ok && l < ev->nlayers; ++l) {
+  ev->dp = (L->width + SYMGNN_LANES - 1) / SYMGNN_LANES * SYMGNN_LANES;
+  const size_t dp = (size_t)ev->dp;
+  for (int l = 0; ok && l < ev->nlayers; ++l) { /* calloc: padded entries stay zero */
     symgnn_eval_layer_w *w = &ev->layer[l];
     const symgnn_layer_ref *r = &L->layer[l];
-    const size_t hw = (size_t)r->hw;
     w->heads = r->heads;
     w->hw = r->hw;
+    w->hwp = r->heads * ev->dp;
     w->last = (l == ev->nlayers - 1);
-    ok = (w->w_node = malloc(3 * hw * d * sizeof(float))) &&
-         (w->w_fij = malloc(hw * d * sizeof(float))) && (w->attn = malloc(hw * sizeof(float))) &&
-         (w->bias = malloc(hw * sizeof(float))) &&
-         (w->pn_w = malloc(d * (size_t)r->merged * sizeof(float))) &&
-         (w->pn_b = malloc(d * sizeof(float))) && (w->pe_w = malloc(d * hw * sizeof(float))) &&
-         (w->pe_b = malloc(d * sizeof(float)));
+    const size_t hwp = (size_t)w->hwp;
+    ok = (w->w_node = calloc(3 * hwp * d, sizeof(float))) &&
+         (w->wfij_t = calloc(hwp * dp, sizeof(float))) && (w->attn = calloc(hwp, sizeof(float))) &&
+         (w->bias = calloc(hwp, sizeof(float))) &&
+         (w->pn_w = calloc(d * (w->last ? d : hwp), sizeof(float))) &&
+         (w->pn_b = calloc(d, sizeof(float))) && (w->pe_t = calloc(hwp * dp, sizeof(float))) &&
+         (w->pe_b = calloc(dp, sizeof(float)));
   }
   for (int k = 0; ok && k < ev->depth; ++k)
     ok = (ev->dec_w[k] = malloc(d * d * sizeof(float))) &&
@@ -159,7 +189,8 @@ symgnn_status symgnn_eval_fold(struct symgnn_eval *ev, const symgnn_model *m, sy
   if (!ok) return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for the eval weights");
   fold_node_encoder(ev, m);
   fold_edge_encoder(ev, m);
-  for (int l = 0; l < ev->nlayers; ++l) fold_layer(&ev->layer[l], m, l);
+  for (int l = 0; ok && l < ev->nlayers; ++l) ok = fold_layer(&ev->layer[l], m, l, ev->dp);
+  if (!ok) return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for the eval weights");
   for (int k = 0; k < ev->depth; ++k) {
     fold_after(m, &L->dec[k].lin, &L->dec[k].bn, ev->dec_w[k], ev->dec_b[k]);
     ev->dec_slope[k] = m->params[L->dec[k].prelu];

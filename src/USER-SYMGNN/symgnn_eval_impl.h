@@ -5,21 +5,29 @@
 
 #include "symgnn.h"
 
-/* One folded message-passing layer. */
+/* Vector width of the edge kernels: every head's block of features is
+ * padded to a multiple of it with zero weights, so the kernels need no
+ * remainder loops. For the paper's width 32 there is no padding. */
+#define SYMGNN_LANES 16
+/* Edges processed together by the edge kernels (register blocking). */
+#define SYMGNN_TILE_EDGES 8
+
+/* One folded message-passing layer. Feature index (h, j) of head h lives at
+ * h*dp + j, dp = width rounded up to SYMGNN_LANES; padded entries are zero. */
 typedef struct {
-  int heads, hw, last;
-  float *w_node; /* [3*hw][width]: rows W_ni, W_src, W_nj stacked */
-  float *w_fij;  /* [hw][width] */
-  float *attn;   /* [hw] */
-  float *bias;   /* [hw] */
-  float *pn_w;   /* [width][merged], BN_node folded */
-  float *pn_b;   /* [width] */
-  float *pe_w;   /* [width][hw], BN_edge folded (not used by the last layer) */
-  float *pe_b;   /* [width] */
+  int heads, hw, hwp, last; /* hw = heads*width, hwp = heads*dp */
+  float *w_node;            /* [3*hwp][width]: rows W_ni, W_src, W_nj stacked */
+  float *wfij_t;            /* [heads][dp][dp]: W_fij transposed per head */
+  float *attn;              /* [hwp] */
+  float *bias;              /* [hwp] */
+  float *pn_w;              /* [width][hwp] ([width][width] in the last layer), BN_node folded */
+  float *pn_b;              /* [width] */
+  float *pe_t;              /* [hwp][dp]: P_e transposed, BN_edge folded (not in the last layer) */
+  float *pe_b;              /* [dp] */
 } symgnn_eval_layer_w;
 
 struct symgnn_eval {
-  int width, nlayers, nelements, ntransforms, depth;
+  int width, dp, nlayers, nelements, ntransforms, depth; /* dp: width padded to SYMGNN_LANES */
   double label_mean, label_std;
   float *node_table; /* [nelements][width]: node encoder output per species */
   float *enc0_w;     /* [ntransforms][3][width]: O_k W0^T with BN folded */
@@ -38,19 +46,20 @@ struct symgnn_eval {
   int64_t nedges;
   int next_layer;
   float *h;            /* [ntotal][width] node states */
-  float *g;            /* [nedges][width] edge states */
-  float *proj;         /* [ntotal][2*hw_max]: per-node source terms a and values z */
+  float *g;            /* [nedges][dp] edge states */
+  float *proj;         /* [ntotal][2*hwp_max]: per-node source terms a and values z */
   int max_block_nodes; /* most destinations in one block */
   int nblocks;         /* blocks of whole destinations, processed in parallel */
   int *blocks;         /* nblocks + 1 destination boundaries */
   int nthreads;        /* OpenMP threads; each owns one slice of the scratch below */
-  size_t s_eblk, s_eblk2, s_logit, s_node, s_xblk; /* per-thread slice sizes */
-  float *xblk;  /* per thread [block][3]: edge features in float32 */
-  float *bblk;  /* per thread [block nodes][hw_max]: destination terms b_t + bias */
-  float *mblk;  /* per thread [block nodes][hw_max]: aggregated messages */
-  float *eblk;  /* per thread [block][hw_max] edge scratch */
-  float *eblk2; /* per thread [block][width] edge-encoder scratch */
-  float *logit; /* per thread [heads_max][max degree]: logits/weights of one destination */
+  size_t s_edge, s_node, s_tile, s_logit; /* per-thread slice sizes */
+  float *xblk;                            /* per thread [block][3]: edge features in float32 */
+  float *eblk;                            /* per thread [block][width]: edge-encoder scratch */
+  float *eblk2;                           /* per thread [block][width]: edge-encoder scratch */
+  float *bblk;  /* per thread [block nodes][hwp_max]: destination terms b_t + bias */
+  float *mblk;  /* per thread [block nodes][hwp_max]: aggregated messages */
+  float *ftile; /* per thread [SYMGNN_TILE_EDGES][hwp_max + dp]: edge-kernel scratch */
+  float *logit; /* per thread [heads_max][block]: logits, then attention weights */
 };
 
 /* Build the folded weights from a model (called by symgnn_eval_create). */

@@ -2,6 +2,7 @@
  * destination atoms so no edges x (width*heads) tensor exists for the whole
  * system. Steps are exposed one by one so LAMMPS can refresh ghost node states
  * between message-passing layers. */
+#include "symgnn_edge_kernels.h"
 #include "symgnn_eval_impl.h"
 #include "symgnn_hot.h"
 #include "symgnn_model_impl.h"
@@ -13,8 +14,6 @@
 #ifdef _OPENMP
 #include <omp.h>
 #endif
-
-#define LEAKY_SLOPE 0.01f
 
 symgnn_status symgnn_eval_create(const symgnn_model *model, symgnn_eval **out, symgnn_error *err) {
   *out = NULL;
@@ -41,6 +40,7 @@ void symgnn_eval_free(symgnn_eval *ev) {
   free(ev->mblk);
   free(ev->eblk);
   free(ev->eblk2);
+  free(ev->ftile);
   free(ev->logit);
   free(ev->xblk);
   free(ev->blocks);
@@ -86,9 +86,9 @@ static int make_blocks(symgnn_eval *ev) {
 /* Size the node/edge state and the per-thread scratch for a graph. */
 static symgnn_status reserve(symgnn_eval *ev, const symgnn_graph_view *g, int maxdeg,
                              symgnn_error *err) {
-  int hwmax = ev->width, hmax = 1;
+  int hwmax = ev->dp, hmax = 1; /* padded widths */
   for (int l = 0; l < ev->nlayers; ++l) {
-    if (ev->layer[l].hw > hwmax) hwmax = ev->layer[l].hw;
+    if (ev->layer[l].hwp > hwmax) hwmax = ev->layer[l].hwp;
     if (ev->layer[l].heads > hmax) hmax = ev->layer[l].heads;
   }
 #ifdef _OPENMP
@@ -103,20 +103,20 @@ static symgnn_status reserve(symgnn_eval *ev, const symgnn_graph_view *g, int ma
   if (!make_blocks(ev))
     return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for %d destination blocks",
                             g->nlocal);
-  ev->s_eblk = blk * (size_t)hwmax;
-  ev->s_eblk2 = blk * d;
-  ev->s_logit = (size_t)(maxdeg > 1 ? maxdeg : 1) * (size_t)hmax;
-  ev->s_xblk = 3 * blk;
+  ev->s_edge = blk;
+  ev->s_logit = blk * (size_t)hmax;
   ev->s_node = (size_t)ev->max_block_nodes * (size_t)hwmax;
+  ev->s_tile = (size_t)SYMGNN_TILE_EDGES * (size_t)(hwmax + ev->dp);
   if (!grow((void **)&ev->h, nt * d, sizeof(float)) ||
-      !grow((void **)&ev->g, ne * d, sizeof(float)) ||
+      !grow((void **)&ev->g, ne * (size_t)ev->dp, sizeof(float)) ||
       !grow((void **)&ev->proj, nproj, sizeof(float)) ||
       !grow((void **)&ev->bblk, nth * ev->s_node, sizeof(float)) ||
       !grow((void **)&ev->mblk, nth * ev->s_node, sizeof(float)) ||
-      !grow((void **)&ev->eblk, nth * ev->s_eblk, sizeof(float)) ||
-      !grow((void **)&ev->eblk2, nth * ev->s_eblk2, sizeof(float)) ||
+      !grow((void **)&ev->ftile, nth * ev->s_tile, sizeof(float)) ||
+      !grow((void **)&ev->eblk, nth * blk * d, sizeof(float)) ||
+      !grow((void **)&ev->eblk2, nth * blk * d, sizeof(float)) ||
       !grow((void **)&ev->logit, nth * ev->s_logit, sizeof(float)) ||
-      !grow((void **)&ev->xblk, nth * ev->s_xblk, sizeof(float)))
+      !grow((void **)&ev->xblk, nth * 3 * blk, sizeof(float)))
     return symgnn_set_error(err, SYMGNN_ERR_NOMEM,
                             "out of memory for the forward pass (%d nodes, %lld edges)", g->ntotal,
                             (long long)ev->nedges);
@@ -155,14 +155,16 @@ static void for_each_block(symgnn_eval *ev, void (*body)(symgnn_eval *, const vo
 SYMGNN_HOT static void encode_block(symgnn_eval *ev, const void *unused, int b) {
   (void)unused;
   const int tid = thread_id();
-  float *eblk = ev->eblk + (size_t)tid * ev->s_eblk, *eblk2 = ev->eblk2 + (size_t)tid * ev->s_eblk2;
-  float *xf = ev->xblk + (size_t)tid * ev->s_xblk;
+  const size_t dblk = ev->s_edge * (size_t)ev->width;
+  float *eblk = ev->eblk + (size_t)tid * dblk, *eblk2 = ev->eblk2 + (size_t)tid * dblk;
+  float *xf = ev->xblk + (size_t)tid * 3 * ev->s_edge;
   const int64_t e0 = ev->graph.offsets[ev->blocks[b]], e1 = ev->graph.offsets[ev->blocks[b + 1]];
   const int d = ev->width, nb = (int)(e1 - e0);
   const float inv_k = 1.0f / (float)ev->ntransforms;
   const float *b0 = ev->enc0_b, *b1 = ev->enc1_b;
-  float *g = ev->g + (size_t)e0 * d;
-  memset(g, 0, (size_t)nb * d * sizeof(float));
+  const int dp = ev->dp; /* edge state rows are padded; the padding stays zero */
+  float *g = ev->g + (size_t)e0 * dp;
+  memset(g, 0, (size_t)nb * dp * sizeof(float));
   for (int64_t i = 0; i < 3 * (int64_t)nb; ++i) /* edge features are float32, as in the model */
     xf[i] = (float)ev->graph.disp[3 * e0 + i];
   for (int k = 0; k < ev->ntransforms; ++k) {
@@ -180,7 +182,7 @@ SYMGNN_HOT static void encode_block(symgnn_eval *ev, const void *unused, int b) 
                 0.0f, eblk, d);
     for (int e = 0; e < nb; ++e) {
       const float *v = eblk + (size_t)e * d;
-      float *ge = g + (size_t)e * d;
+      float *ge = g + (size_t)e * dp;
 #pragma omp simd
       for (int j = 0; j < d; ++j) {
         const float u = v[j] + b1[j];
@@ -210,194 +212,104 @@ symgnn_status symgnn_eval_begin(symgnn_eval *ev, const symgnn_graph_view *graph,
 
 /* Scratch of one thread for one block. */
 typedef struct {
-  float *eblk;  /* edge terms a_s + b_t + c, then the activations f */
-  float *logit; /* attention logits, then weights, of one destination: [heads][degree] */
+  float *logit; /* [heads][block edges]: logits, then attention weights */
   float *bblk;  /* destination terms b_t + bias, rows t - t0 */
   float *mblk;  /* messages, rows t - t0 */
+  float *ftile; /* edge-kernel scratch of one tile */
 } block_scratch;
 
-/* exp(x) for x <= 0 in float, as plain arithmetic so the softmax loop
- * vectorizes (no libm call): x = n ln2 + r with |r| <= ln2/2, exp(r) by its
- * Taylor series to r^8 (truncation < 1e-8 relative), 2^n put into the exponent
- * bits. x is clamped at -87 (exp = 1.6e-38), negligible next to the softmax's
- * largest term, which is 1. */
-static inline float exp_nonpositive(float x) {
-  const float round_magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
-  x = x < -87.0f ? -87.0f : x;
-  const float n = (x * 1.44269504f + round_magic) - round_magic;
-  const float r = (x - n * 0.693145752f) - n * 1.42860677e-6f; /* ln2 in two parts */
-  float p = 1.0f / 40320.0f;
-  p = p * r + 1.0f / 5040.0f;
-  p = p * r + 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  union {
-    int32_t i;
-    float f;
-  } scale;
-  scale.i = ((int32_t)n + 127) << 23;
-  return p * scale.f;
-}
-
-/* Fill the block's edge rows with a_s + b_t (source term of the edge's
- * source plus destination term and bias), so the following sgemm adds c on top
- * (beta = 1) instead of first zeroing its output. */
-SYMGNN_HOT static void gather_edge_terms(const symgnn_eval *ev, int hw, int t0, int t1,
-                                         const block_scratch *sc) {
+/* Edge kernels over the block's edges, in tiles of SYMGNN_TILE_EDGES (the
+ * last one padded by repeating its last edge): activations, logits into
+ * sc->logit (head-major, so each destination's logits of one head are
+ * contiguous) and the residual edge update. */
+static void edges_block(const symgnn_eval *ev, const symgnn_eval_layer_w *w, int t0, int t1,
+                        const block_scratch *sc) {
   const int64_t *off = ev->graph.offsets;
-  const int *src = ev->graph.src;
-  const int64_t e0 = off[t0];
-  const size_t ps = 2 * (size_t)hw;
-  for (int t = t0; t < t1; ++t) {
-    const float *bt = sc->bblk + (size_t)(t - t0) * hw;
+  const int64_t e0 = off[t0], nb = off[t1] - e0;
+  const size_t ps = 2 * (size_t)w->hwp, dp = (size_t)ev->dp;
+  symgnn_edge_tile tile;
+  tile.n = 0;
+  for (int t = t0; t < t1; ++t)
     for (int64_t e = off[t]; e < off[t + 1]; ++e) {
-      const float *as = ev->proj + (size_t)src[e] * ps;
-      float *f = sc->eblk + (size_t)(e - e0) * hw;
-#pragma omp simd
-      for (int k = 0; k < hw; ++k) f[k] = as[k] + bt[k];
+      const int i = tile.n++;
+      tile.a[i] = ev->proj + (size_t)ev->graph.src[e] * ps;
+      tile.b[i] = sc->bblk + (size_t)(t - t0) * w->hwp;
+      tile.g[i] = ev->g + (size_t)e * dp;
+      tile.logit[i] = sc->logit + (e - e0);
+      if (tile.n == SYMGNN_TILE_EDGES || e + 1 == off[t1]) {
+        for (int k = tile.n; k < SYMGNN_TILE_EDGES; ++k) {
+          tile.a[k] = tile.a[i];
+          tile.b[k] = tile.b[i];
+          tile.g[k] = tile.g[i];
+          tile.logit[k] = tile.logit[i];
+        }
+        symgnn_edge_tile_run(w, ev->dp, &tile, (size_t)nb, sc->ftile);
+        tile.n = 0;
+      }
     }
-  }
 }
 
-/* Sixteen floats as one vector value (GCC/Clang vector extension); the
- * compiler maps it to one AVX-512 register, two AVX2 or four SSE registers. */
-typedef float symgnn_v16 __attribute__((vector_size(64)));
-
-/* Sum of the 16 lanes, halving the vector each step so the adds stay in
- * vector registers. */
-static inline float hsum16(symgnn_v16 v) {
-  typedef float v8 __attribute__((vector_size(32)));
-  typedef float v4 __attribute__((vector_size(16)));
-  const v8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
-               __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-  const v4 b =
-      __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
-  const v4 c = b + __builtin_shufflevector(b, b, 2, 3, 0, 1);
-  return c[0] + c[1];
-}
-
-/* Dot product of f (after LeakyReLU, written back) with the attention vector
- * over one head's d features. Sixteen partial sums keep the loop in vector
- * registers; they are added up by hsum16 at the end. */
-static inline float leaky_dot(float *f, const float *w, int d) {
-  symgnn_v16 part = {0.0f};
-  int k = 0;
-  for (; k + 16 <= d; k += 16) {
-    float v[16];
-#pragma omp simd
-    for (int j = 0; j < 16; ++j) {
-      const float u = f[k + j];
-      v[j] = u > 0.0f ? u : LEAKY_SLOPE * u;
-      f[k + j] = v[j];
-    }
-    symgnn_v16 vv, ww;
-    memcpy(&vv, v, sizeof vv);
-    memcpy(&ww, w + k, sizeof ww);
-    part += vv * ww;
-  }
-  float dot = 0.0f;
-  for (; k < d; ++k) {
-    const float u = f[k];
-    const float v = u > 0.0f ? u : LEAKY_SLOPE * u;
-    f[k] = v;
-    dot += v * w[k];
-  }
-  return dot + hsum16(part);
-}
-
-/* Attention for the destinations [t0, t1): edge activations f (left in
- * eblk), per-head softmax over each destination's edges, and the aggregated
- * messages of those destinations (into mblk). */
-SYMGNN_HOT static void attend_block(const symgnn_eval *ev, const symgnn_eval_layer_w *w, int t0,
-                                    int t1, const block_scratch *sc) {
-  const int d = ev->width, hw = w->hw, H = w->heads;
+/* Per-head softmax over each destination's edges and the aggregated messages
+ * m_t = sum_e alpha_e z_s of the destinations [t0, t1) (into mblk). */
+SYMGNN_HOT static void aggregate_block(const symgnn_eval *ev, const symgnn_eval_layer_w *w, int t0,
+                                       int t1, const block_scratch *sc) {
+  const int dp = ev->dp, hwp = w->hwp, H = w->heads;
   const int64_t *off = ev->graph.offsets;
-  const int *src = ev->graph.src;
-  const int64_t e0 = off[t0];
-  const size_t ps = 2 * (size_t)hw;
-  float *lg = sc->logit;
+  const int64_t e0 = off[t0], nb = off[t1] - e0;
+  const size_t ps = 2 * (size_t)hwp;
   for (int t = t0; t < t1; ++t) {
     const int64_t ea = off[t];
     const int deg = (int)(off[t + 1] - ea);
+    float *m = sc->mblk + (size_t)(t - t0) * hwp;
+    memset(m, 0, (size_t)hwp * sizeof(float));
+    if (deg == 0) continue;
+    for (int h = 0; h < H; ++h) symgnn_softmax(sc->logit + h * nb + (ea - e0), deg);
     for (int i = 0; i < deg; ++i) {
-      float *f = sc->eblk + (size_t)(ea + i - e0) * hw;
-      for (int h = 0; h < H; ++h)
-        lg[(size_t)h * deg + i] = leaky_dot(f + h * d, w->attn + h * d, d);
-    }
-    float *m = sc->mblk + (size_t)(t - t0) * hw;
-    for (int h = 0; h < H; ++h) {
-      float *x = lg + (size_t)h * deg, mx = -INFINITY, sum = 0.0f;
-#pragma omp simd reduction(max : mx)
-      for (int i = 0; i < deg; ++i) mx = x[i] > mx ? x[i] : mx;
-#pragma omp simd reduction(+ : sum)
-      for (int i = 0; i < deg; ++i) {
-        x[i] = exp_nonpositive(x[i] - mx);
-        sum += x[i];
-      }
-      const float inv = 1.0f / sum;
-      for (int i = 0; i < deg; ++i) x[i] *= inv;
-    }
-    memset(m, 0, (size_t)hw * sizeof(float));
-    for (int i = 0; i < deg; ++i) {
-      const float *zs = ev->proj + (size_t)src[ea + i] * ps + hw;
+      const float *zs = ev->proj + (size_t)ev->graph.src[ea + i] * ps + hwp;
       for (int h = 0; h < H; ++h) {
-        const float a = lg[(size_t)h * deg + i];
-        float *mh = m + h * d;
-        const float *zh = zs + h * d;
+        const float a = sc->logit[h * nb + (ea - e0) + i];
+        float *mh = m + h * dp;
+        const float *zh = zs + h * dp;
 #pragma omp simd
-        for (int k = 0; k < d; ++k) mh[k] += a * zh[k];
+        for (int k = 0; k < dp; ++k) mh[k] += a * zh[k];
       }
     }
   }
 }
 
 /* One block of a message-passing layer: destination terms b = h W_nj^T + bias,
- * edge terms a_s + b_t + g W_fij^T, attention and messages, the residual edge
- * update (skipped in the last layer, whose edge output is never used), then the
- * residual node update of the block's destinations. Blocks touch disjoint
- * destinations, and the source terms were computed before any block ran, so
- * node states can be updated in place. */
+ * the edge kernels (activations, logits, residual edge update; the last
+ * layer's edge output is never used and not computed), softmax and messages,
+ * then the residual node update of the block's destinations. Blocks touch
+ * disjoint destinations and edges, and the source terms were computed before
+ * any block ran, so node and edge states are updated in place. */
 static void layer_block(symgnn_eval *ev, const void *arg, int b) {
   const symgnn_eval_layer_w *w = arg;
-  const int tid = thread_id(), d = ev->width, hw = w->hw;
+  const int tid = thread_id(), d = ev->width, hwp = w->hwp;
   const block_scratch sc = {
-      ev->eblk + (size_t)tid * ev->s_eblk, ev->logit + (size_t)tid * ev->s_logit,
-      ev->bblk + (size_t)tid * ev->s_node, ev->mblk + (size_t)tid * ev->s_node};
+      ev->logit + (size_t)tid * ev->s_logit, ev->bblk + (size_t)tid * ev->s_node,
+      ev->mblk + (size_t)tid * ev->s_node, ev->ftile + (size_t)tid * ev->s_tile};
   const int t0 = ev->blocks[b], t1 = ev->blocks[b + 1], nt = t1 - t0;
-  const int64_t e0 = ev->graph.offsets[t0];
-  const int nb = (int)(ev->graph.offsets[t1] - e0);
-  float *g = ev->g + (size_t)e0 * d, *h = ev->h + (size_t)t0 * d;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nt, hw, d, 1.0f, h, d,
-              w->w_node + 2 * (size_t)hw * d, d, 0.0f, sc.bblk, hw);
+  float *h = ev->h + (size_t)t0 * d;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nt, hwp, d, 1.0f, h, d,
+              w->w_node + 2 * (size_t)hwp * d, d, 0.0f, sc.bblk, hwp);
   for (int t = 0; t < nt; ++t)
-    for (int k = 0; k < hw; ++k) sc.bblk[(size_t)t * hw + k] += w->bias[k];
-  gather_edge_terms(ev, hw, t0, t1, &sc);
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, hw, d, 1.0f, g, d, w->w_fij, d, 1.0f,
-              sc.eblk, hw);
-  attend_block(ev, w, t0, t1, &sc);
-  if (!w->last) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, d, hw, 1.0f, sc.eblk, hw, w->pe_w, hw,
-                1.0f, g, d);
-    for (int e = 0; e < nb; ++e)
-      for (int j = 0; j < d; ++j) g[(size_t)e * d + j] += w->pe_b[j];
-  }
-  int merged = hw;
+    for (int k = 0; k < hwp; ++k) sc.bblk[(size_t)t * hwp + k] += w->bias[k];
+  edges_block(ev, w, t0, t1, &sc);
+  aggregate_block(ev, w, t0, t1, &sc);
+  int merged = hwp;
   if (w->last) { /* mean over heads, in place in the first `d` columns of each row */
     merged = d;
     for (int t = 0; t < nt; ++t) {
-      float *m = sc.mblk + (size_t)t * hw;
+      float *m = sc.mblk + (size_t)t * hwp;
       for (int k = 0; k < d; ++k) {
-        double s = 0.0;
-        for (int q = 0; q < w->heads; ++q) s += m[q * d + k];
-        m[k] = (float)(s / w->heads);
+        float s = 0.0f;
+        for (int q = 0; q < w->heads; ++q) s += m[q * ev->dp + k];
+        m[k] = s / (float)w->heads;
       }
     }
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nt, d, merged, 1.0f, sc.mblk, hw, w->pn_w,
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nt, d, merged, 1.0f, sc.mblk, hwp, w->pn_w,
               merged, 1.0f, h, d);
   for (int t = 0; t < nt; ++t)
     for (int j = 0; j < d; ++j) h[(size_t)t * d + j] += w->pn_b[j];
@@ -408,10 +320,10 @@ symgnn_status symgnn_eval_layer(symgnn_eval *ev, int layer, symgnn_error *err) {
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "layer %d called out of order (expected %d)",
                             layer, ev->next_layer);
   const symgnn_eval_layer_w *w = &ev->layer[layer];
-  const int d = ev->width, hw = w->hw;
+  const int d = ev->width, hwp = w->hwp;
   if (ev->graph.ntotal > 0) /* source terms a and values z of every node, ghosts included */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ev->graph.ntotal, 2 * hw, d, 1.0f, ev->h,
-                d, w->w_node, d, 0.0f, ev->proj, 2 * hw);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ev->graph.ntotal, 2 * hwp, d, 1.0f, ev->h,
+                d, w->w_node, d, 0.0f, ev->proj, 2 * hwp);
   for_each_block(ev, layer_block, w);
   ev->next_layer = layer + 1;
   return SYMGNN_OK;
