@@ -11,6 +11,9 @@
 #include "test_support.h"
 
 #include <gtest/gtest.h>
+#ifdef SYMGNN_TEST_OPENMP
+#include <omp.h>
+#endif
 
 #include <sys/resource.h>
 
@@ -785,6 +788,55 @@ TEST(TrainReduce, TwoRanksEachWithOneConfigurationMatchOneRankWithBoth) {
   symgnn_model_free(m);
   symgnn_model_free(ma);
   symgnn_model_free(mc);
+}
+
+// The trainer's block loops run on OpenMP threads, each with its own partial
+// sums and gradient copies: one and two threads must give the same step up to
+// the order of float sums.
+TEST(TrainThreads, OneAndTwoThreadsGiveTheSameStep) {
+#ifndef SYMGNN_TEST_OPENMP
+  GTEST_SKIP() << "built without OpenMP";
+#else
+  const symgnn_arch arch = paper_arch8();
+  const std::vector<double> t = random_transforms(2, 8);
+  const Batch b = make_config(300, 8, 5.0, 71); // about 10000 edges: several edge blocks
+  ASSERT_GT(b.off.back(), 4 * 1024) << "the batch should span several edge blocks";
+  symgnn_train_opts o = no_dropout();
+  symgnn_model *m = make_model(arch, t, 31);
+  const int saved = omp_get_max_threads();
+  StepResult r[2];
+  for (int k = 0; k < 2; ++k) {
+    omp_set_num_threads(k + 1);
+    Trainer tr(m);
+    r[k] = run_step(tr.tr, m, b, t, o, true);
+  }
+  omp_set_num_threads(saved);
+  EXPECT_NEAR(r[1].loss, r[0].loss, 1e-6 * r[0].loss);
+  double pmax = 0.0;
+  for (int i = 0; i < b.n; ++i)
+    pmax = std::max(pmax, (double)std::fabs(r[1].pred[i] - r[0].pred[i]));
+  EXPECT_LT(pmax, 1e-5);
+  double norm = 0.0;
+  for (float g : r[0].grad) norm += (double)g * g;
+  norm = std::sqrt(norm);
+  double worst = 0.0;
+  std::string worst_name;
+  for (const Tensor &x : tensor_table(symgnn_model_layout(m), arch.nelements)) {
+    if (x.dead) continue;
+    const double e =
+        tensor_rel_diff(r[1].grad, r[0].grad, x.off, x.size, x.prebn ? norm : 1e-3 * norm);
+    if (e > worst) {
+      worst = e;
+      worst_name = x.name;
+    }
+  }
+  std::printf("  worst per-tensor relative gradient difference %.2e (%s)\n", worst,
+              worst_name.c_str());
+  EXPECT_LT(worst, 1e-5) << worst_name;
+  for (size_t i = 0; i < t.size(); ++i)
+    EXPECT_NEAR(r[1].dtr[i], r[0].dtr[i], 1e-5 * (1.0 + std::fabs(r[0].dtr[i])));
+  symgnn_model_free(m);
+#endif
 }
 
 // ------------------------------------------------------------------ running statistics

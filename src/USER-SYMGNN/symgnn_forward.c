@@ -6,14 +6,12 @@
 #include "symgnn_eval_impl.h"
 #include "symgnn_hot.h"
 #include "symgnn_model_impl.h"
+#include "symgnn_threads.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 symgnn_status symgnn_eval_create(const symgnn_model *model, symgnn_eval **out, symgnn_error *err) {
   *out = NULL;
@@ -91,11 +89,7 @@ static symgnn_status reserve(symgnn_eval *ev, const symgnn_graph_view *g, int ma
     if (ev->layer[l].hwp > hwmax) hwmax = ev->layer[l].hwp;
     if (ev->layer[l].heads > hmax) hmax = ev->layer[l].heads;
   }
-#ifdef _OPENMP
-  ev->nthreads = omp_get_max_threads();
-#else
-  ev->nthreads = 1;
-#endif
+  ev->nthreads = symgnn_threads_max();
   const size_t d = (size_t)ev->width, nt = (size_t)g->ntotal, nl = (size_t)g->nlocal;
   const size_t ne = (size_t)ev->nedges, nth = (size_t)ev->nthreads;
   const size_t blk = (size_t)(maxdeg > ev->block_edges ? maxdeg : ev->block_edges);
@@ -123,38 +117,22 @@ static symgnn_status reserve(symgnn_eval *ev, const symgnn_graph_view *g, int ma
   return SYMGNN_OK;
 }
 
-/* Index of the calling thread inside a parallel region (0 outside). */
-static int thread_id(void) {
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
-}
-
 /* Run body(ev, arg, block) for every block, in parallel when OpenMP is on.
- * Each thread calls single-threaded BLAS on its own blocks; OpenBLAS's own
- * thread count is restored afterwards. */
+ * Each thread calls single-threaded BLAS on its own blocks. */
 static void for_each_block(symgnn_eval *ev, void (*body)(symgnn_eval *, const void *, int),
                            const void *arg) {
-#ifdef _OPENMP
-  if (ev->nthreads > 1 && ev->nblocks > 1) {
-    const int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(ev->nthreads)
-    for (int b = 0; b < ev->nblocks; ++b) body(ev, arg, b);
-    openblas_set_num_threads(blas_threads);
-    return;
-  }
-#endif
+  const int nth = ev->nblocks > 1 ? ev->nthreads : 1;
+  const int blas = symgnn_blas_single(nth);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nth) if (nth > 1)
   for (int b = 0; b < ev->nblocks; ++b) body(ev, arg, b);
+  symgnn_blas_restore(nth, blas);
 }
 
 /* Edge encoder for the edges of block b:
  * g = mean_k relu(relu(x O_k W0'^T + b0') W1'^T + b1'). */
 SYMGNN_HOT static void encode_block(symgnn_eval *ev, const void *unused, int b) {
   (void)unused;
-  const int tid = thread_id();
+  const int tid = symgnn_thread_id();
   const size_t dblk = ev->s_edge * (size_t)ev->width;
   float *eblk = ev->eblk + (size_t)tid * dblk, *eblk2 = ev->eblk2 + (size_t)tid * dblk;
   float *xf = ev->xblk + (size_t)tid * 3 * ev->s_edge;
@@ -285,7 +263,7 @@ SYMGNN_HOT static void aggregate_block(const symgnn_eval *ev, const symgnn_eval_
  * any block ran, so node and edge states are updated in place. */
 static void layer_block(symgnn_eval *ev, const void *arg, int b) {
   const symgnn_eval_layer_w *w = arg;
-  const int tid = thread_id(), d = ev->width, hwp = w->hwp;
+  const int tid = symgnn_thread_id(), d = ev->width, hwp = w->hwp;
   const block_scratch sc = {
       ev->logit + (size_t)tid * ev->s_logit, ev->bblk + (size_t)tid * ev->s_node,
       ev->mblk + (size_t)tid * ev->s_node, ev->ftile + (size_t)tid * ev->s_tile};
@@ -321,9 +299,9 @@ symgnn_status symgnn_eval_layer(symgnn_eval *ev, int layer, symgnn_error *err) {
                             layer, ev->next_layer);
   const symgnn_eval_layer_w *w = &ev->layer[layer];
   const int d = ev->width, hwp = w->hwp;
-  if (ev->graph.ntotal > 0) /* source terms a and values z of every node, ghosts included */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, ev->graph.ntotal, 2 * hwp, d, 1.0f, ev->h,
-                d, w->w_node, d, 0.0f, ev->proj, 2 * hwp);
+  /* source terms a and values z of every node, ghosts included */
+  symgnn_sgemm_rows(ev->nthreads, 1, ev->graph.ntotal, 2 * hwp, d, ev->h, d, w->w_node, d, 0.0f,
+                    ev->proj, 2 * hwp);
   for_each_block(ev, layer_block, w);
   ev->next_layer = layer + 1;
   return SYMGNN_OK;
@@ -336,8 +314,7 @@ symgnn_status symgnn_eval_decode(symgnn_eval *ev, double *out, symgnn_error *err
   const int d = ev->width, nl = ev->graph.nlocal;
   float *x = ev->h, *y = ev->proj, *spare = ev->proj + (size_t)nl * d;
   for (int k = 0; k < ev->depth && nl > 0; ++k) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nl, d, d, 1.0f, x, d, ev->dec_w[k], d,
-                0.0f, y, d);
+    symgnn_sgemm_rows(ev->nthreads, 1, nl, d, d, x, d, ev->dec_w[k], d, 0.0f, y, d);
     const float a = ev->dec_slope[k];
     for (int t = 0; t < nl; ++t)
       for (int j = 0; j < d; ++j) {

@@ -2,6 +2,7 @@
  * sizes and failures, then runs the train-mode forward pass, the MSE loss and
  * the backward pass kernel by kernel. */
 #include "symgnn_model_impl.h"
+#include "symgnn_threads.h"
 #include "symgnn_train_impl.h"
 
 #include <limits.h>
@@ -99,7 +100,8 @@ static symgnn_status prepare(symgnn_trainer *tr, symgnn_model *model,
   const int n = st == SYMGNN_OK ? graph->nlocal : 0;
   const int64_t ne = st == SYMGNN_OK ? graph->offsets[n] : 0;
   const int64_t blkcap = maxdeg > SYMGNN_TRAIN_BLOCK ? maxdeg : SYMGNN_TRAIN_BLOCK;
-  if (st == SYMGNN_OK && !symgnn_trainer_reserve(tr, n, ne, ntr, blkcap, maxdeg))
+  if (st == SYMGNN_OK &&
+      !symgnn_trainer_reserve(tr, n, ne, ntr, blkcap, maxdeg, symgnn_threads_max()))
     st = symgnn_set_error(err, SYMGNN_ERR_NOMEM,
                           "out of memory for a training step on %d nodes and %lld edges", n,
                           (long long)ne);
@@ -135,13 +137,11 @@ static symgnn_status prepare(symgnn_trainer *tr, symgnn_model *model,
   return SYMGNN_OK;
 }
 
-symgnn_status symgnn_trainer_step(symgnn_trainer *tr, symgnn_model *model,
-                                  const symgnn_graph_view *graph, const float *labels,
-                                  int ntransforms, const double *transforms,
-                                  const symgnn_train_opts *opts, double *loss, float *grad,
-                                  double *dtransforms, float *pred, symgnn_error *err) {
-  if (!tr || !model || !graph || !opts)
-    return symgnn_set_error(err, SYMGNN_ERR_ARG, "trainer, model, graph and options are required");
+/* The step proper (see symgnn_trainer_step). */
+static symgnn_status run_step(symgnn_trainer *tr, symgnn_model *model,
+                              const symgnn_graph_view *graph, const float *labels, int ntransforms,
+                              const double *transforms, const symgnn_train_opts *opts, double *loss,
+                              float *grad, double *dtransforms, float *pred, symgnn_error *err) {
   symgnn_step s;
   symgnn_status st = prepare(tr, model, graph, labels, ntransforms, transforms, opts, &s, err);
   if (st != SYMGNN_OK) return st;
@@ -172,4 +172,20 @@ symgnn_status symgnn_trainer_step(symgnn_trainer *tr, symgnn_model *model,
   if (grad)
     for (size_t i = 0; i < tr->lay.nparams; ++i) grad[i] += (float)tr->gacc[i];
   return SYMGNN_OK;
+}
+
+symgnn_status symgnn_trainer_step(symgnn_trainer *tr, symgnn_model *model,
+                                  const symgnn_graph_view *graph, const float *labels,
+                                  int ntransforms, const double *transforms,
+                                  const symgnn_train_opts *opts, double *loss, float *grad,
+                                  double *dtransforms, float *pred, symgnn_error *err) {
+  if (!tr || !model || !graph || !opts)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "trainer, model, graph and options are required");
+  /* every large product runs inside the step's own parallel loops, so
+   * OpenBLAS's threads would only compete with them for the cores */
+  const int nth = symgnn_threads_max(), blas = symgnn_blas_single(nth);
+  const symgnn_status st = run_step(tr, model, graph, labels, ntransforms, transforms, opts, loss,
+                                    grad, dtransforms, pred, err);
+  symgnn_blas_restore(nth, blas);
+  return st;
 }

@@ -61,10 +61,10 @@ symgnn_status symgnn_trainer_create(const symgnn_model *model, symgnn_trainer **
 
 void symgnn_trainer_free(symgnn_trainer *tr) {
   if (!tr) return;
-  symgnn_tbuf *node[] = {&tr->enc_r, &tr->enc_y, &tr->dec_y, &tr->dec_z, &tr->ab,  &tr->dz,
-                         &tr->nt1,   &tr->nt2,   &tr->dh,    &tr->pred,  &tr->dg,  &tr->y1,
-                         &tr->et,    &tr->er,    &tr->ed,    &tr->gtmp,  &tr->blk, &tr->grp,
-                         &tr->bnst,  &tr->work,  &tr->fwork};
+  symgnn_tbuf *node[] = {&tr->enc_r, &tr->enc_y, &tr->dec_y, &tr->dec_z, &tr->ab,   &tr->dz,
+                         &tr->nt1,   &tr->nt2,   &tr->dh,    &tr->pred,  &tr->dg,   &tr->y1,
+                         &tr->et,    &tr->er,    &tr->ed,    &tr->gtmp,  &tr->blk,  &tr->grp,
+                         &tr->bnst,  &tr->work,  &tr->fwork, &tr->tacc,  &tr->tnode};
   for (size_t i = 0; i < sizeof node / sizeof node[0]; ++i) tb_free(node[i]);
   for (int l = 0; l <= SYMGNN_MAX_LAYERS; ++l) tb_free(&tr->h[l]);
   for (int l = 0; l < SYMGNN_MAX_LAYERS; ++l) {
@@ -84,7 +84,7 @@ void symgnn_trainer_free(symgnn_trainer *tr) {
 static size_t mask_bytes(size_t n) { return (n + 63) / 64 * sizeof(uint64_t); }
 
 int symgnn_trainer_reserve(symgnn_trainer *tr, int n, int64_t ne, int ntr, int64_t blkcap,
-                           int maxdeg) {
+                           int maxdeg, int nth) {
   const symgnn_layout *L = &tr->lay;
   const size_t d = (size_t)L->width, N = (size_t)n, E = (size_t)ne, hm = (size_t)tr->hwmax;
   const size_t fs = sizeof(float);
@@ -107,11 +107,17 @@ int symgnn_trainer_reserve(symgnn_trainer *tr, int n, int64_t ne, int ntr, int64
   ok &= tb_reserve(&tr->nt1, N * hm * fs) && tb_reserve(&tr->nt2, N * hm * fs);
   ok &= tb_reserve(&tr->dh, N * d * fs) && tb_reserve(&tr->pred, N * fs);
   ok &= tb_reserve(&tr->dg, E * d * fs) && tb_reserve(&tr->y1, E * d * fs);
-  ok &= tb_reserve(&tr->et, (size_t)blkcap * hm * fs);
+  const size_t T = (size_t)nth;
+  tr->nth = nth;
+  tr->grpsz = 2 * (size_t)maxdeg * (size_t)tr->hmax + 4 * hm;
+  ok &= tb_reserve(&tr->et, T * (size_t)blkcap * hm * fs);
+  ok &= tb_reserve(&tr->gtmp, T * 2 * hm * d * fs);
+  ok &= tb_reserve(&tr->tacc, T * (2 * hm + hm * (d + 1)) * sizeof(double));
+  ok &= tb_reserve(&tr->tnode, (T - 1) * N * 3 * hm * fs);
   ok &=
       tb_reserve(&tr->er, (size_t)blkcap * d * fs) && tb_reserve(&tr->ed, (size_t)blkcap * d * fs);
   ok &= tb_reserve(&tr->blk, (N + 1) * sizeof(int));
-  ok &= tb_reserve(&tr->grp, (2 * (size_t)maxdeg * (size_t)tr->hmax + 4 * hm) * fs);
+  ok &= tb_reserve(&tr->grp, T * tr->grpsz * fs);
   ok &= tb_reserve(&tr->bnst, (size_t)symgnn_nslots(L, ntr) * 2 * hm * sizeof(double));
   return ok;
 }

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#define SYMGNN_TRAIN_BLOCK 8192 /* edges per block in blocked edge passes */
+#define SYMGNN_TRAIN_BLOCK 1024 /* edges per block in blocked edge passes (L2-sized scratch) */
 #define SYMGNN_LEAKY 0.01f      /* LeakyReLU slope of the attention pre-activation */
 
 /* A growable scratch buffer; contents are not kept when it grows. */
@@ -42,12 +42,16 @@ struct symgnn_trainer {
   symgnn_tbuf att[SYMGNN_MAX_LAYERS];   /* [E][H] softmax weights */
   symgnn_tbuf gmask[SYMGNN_MAX_LAYERS]; /* E*d keep bits */
   symgnn_tbuf dg, y1;                   /* [E][d] edge gradient, edge encoder BN1 input */
-  /* per-block and small scratch */
-  symgnn_tbuf et;     /* [block][hwmax] */
+  /* per-block and small scratch; et, grp and gtmp hold one slice per thread */
+  int nth;            /* threads of the block loops (slices below) */
+  size_t grpsz;       /* floats of one grp slice */
+  symgnn_tbuf et;     /* [nth][block][hwmax] */
   symgnn_tbuf er, ed; /* [block][d] */
-  symgnn_tbuf gtmp;   /* [2*hwmax][d] product scratch of symgnn_acc_tn */
+  symgnn_tbuf gtmp;   /* [nth][2*hwmax][d] product scratch of symgnn_acc_tn */
   symgnn_tbuf blk;    /* destination block boundaries */
-  symgnn_tbuf grp;    /* 2*maxdeg*hmax + 4*hwmax floats of per-destination scratch */
+  symgnn_tbuf grp;    /* [nth][2*maxdeg*hmax + 4*hwmax] per-destination scratch */
+  symgnn_tbuf tacc;   /* doubles [nth][2*hwmax + hwmax*(d+1)]: per-thread sums and gradients */
+  symgnn_tbuf tnode;  /* [nth-1][N][3*hwmax]: per-thread d a|b and d z of the backward scatter */
   symgnn_tbuf bnst;   /* batch mean/istd of every BN instance */
   symgnn_tbuf work;   /* doubles: sums, coefficients */
   symgnn_tbuf fwork;  /* floats: folded weights and per-feature terms of the kernels */
@@ -76,9 +80,10 @@ typedef struct {
 } symgnn_step;
 
 /* Grow the step buffers for n nodes, ne edges, ntr transforms, edge blocks of
- * blkcap rows and destinations of at most maxdeg edges; 0 when out of memory. */
+ * blkcap rows, destinations of at most maxdeg edges and nth threads; 0 when
+ * out of memory. */
 int symgnn_trainer_reserve(symgnn_trainer *tr, int n, int64_t ne, int ntr, int64_t blkcap,
-                           int maxdeg);
+                           int maxdeg, int nth);
 
 /* Pointer to a buffer's data as floats / doubles. */
 #define TB_F(b) ((float *)(b).p)

@@ -3,6 +3,7 @@
  * the BN_edge/projection gradient enters through one product per block, the
  * fused attention kernel turns it into du, and two products per block give
  * the gradients of W_fij and of the incoming edge state. */
+#include "symgnn_threads.h"
 #include "symgnn_train_attention.h"
 #include "symgnn_train_impl.h"
 
@@ -23,9 +24,7 @@ static float *node_side(symgnn_step *s, int l) {
   symgnn_bn_rows_apply(&bn, m, (size_t)s->n, xn);
   symgnn_acc_tn(s->gacc + L->proj_node.w, dh, d, xn, merged, s->n, d, merged, TB_F(tr->gtmp));
   symgnn_acc_colsum(s->gacc + L->proj_node.b, dh, s->n, d);
-  if (s->n > 0)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->n, merged, d, 1.0f, dh, d, P, merged,
-                0.0f, xn, merged);
+  symgnn_sgemm_rows(tr->nth, 0, s->n, merged, d, dh, d, P, merged, 0.0f, xn, merged);
   symgnn_bn_rows_backward(&bn, m, xn, (size_t)s->n, s->nglob, &s->opts->reduce, xn);
   if (merged == hw) return xn;
   /* mean over heads: every head receives dm / H */
@@ -43,6 +42,38 @@ typedef struct {
   float *P2, *c2, *c3, *mu;
 } edge_terms;
 
+/* sm = [S | M]: S = column sums of dg ([d]) and M = dg^T f ([d][hw]) over
+ * all edges, in parallel over fixed chunks of edges: a thread adds the float
+ * products of its chunks into its own double sums (a slice of tacc), which
+ * are then added in thread order. */
+static void edge_sums(symgnn_step *s, const float *dg, const float *f, int hw, double *sm) {
+  symgnn_trainer *tr = s->tr;
+  const int d = tr->lay.width, nth = tr->nth;
+  const size_t hm = (size_t)tr->hwmax, slice = 2 * hm + hm * ((size_t)d + 1);
+  const size_t nsum = (size_t)d * (1 + (size_t)hw);
+  const int64_t chunk = s->blkcap, nchunk = (s->ne + chunk - 1) / chunk;
+  const int blas = symgnn_blas_single(nth);
+#pragma omp parallel num_threads(nth) if (nth > 1)
+  {
+    const int tid = symgnn_thread_id();
+    double *st = TB_D(tr->tacc) + (size_t)tid * slice, *mt = st + d;
+    float *gt = TB_F(tr->gtmp) + (size_t)tid * 2 * hm * d;
+    memset(st, 0, nsum * sizeof(double));
+#pragma omp for schedule(static)
+    for (int64_t c = 0; c < nchunk; ++c) {
+      const int64_t r0 = c * chunk, nr = s->ne - r0 < chunk ? s->ne - r0 : chunk;
+      symgnn_acc_colsum(st, dg + (size_t)r0 * d, nr, d);
+      symgnn_acc_tn(mt, dg + (size_t)r0 * d, d, f + (size_t)r0 * hw, hw, nr, d, hw, gt);
+    }
+  }
+  symgnn_blas_restore(nth, blas);
+  memset(sm, 0, nsum * sizeof(double));
+  for (int t = 0; t < nth; ++t) {
+    const double *st = TB_D(tr->tacc) + (size_t)t * slice;
+    for (size_t j = 0; j < nsum; ++j) sm[j] += st[j];
+  }
+}
+
 static void edge_side(symgnn_step *s, int l, edge_terms *out) {
   symgnn_trainer *tr = s->tr;
   const symgnn_layer_ref *L = &tr->lay.layer[l];
@@ -54,10 +85,7 @@ static void edge_side(symgnn_step *s, int l, edge_terms *out) {
   float *fl = TB_F(tr->fwork);
   symgnn_bn bn;
   symgnn_step_bn(s, &L->bn_edge, symgnn_slot_layer_bn(l, 1), work, &bn);
-  memset(S, 0, (size_t)d * sizeof(double));
-  memset(M, 0, (size_t)d * hw * sizeof(double));
-  symgnn_acc_colsum(S, dg, s->ne, d);
-  symgnn_acc_tn(M, dg, d, f, hw, s->ne, d, hw, TB_F(tr->gtmp)); /* f is stored centered */
+  edge_sums(s, dg, f, hw, S); /* S then M; f is stored centered */
   double *dP = s->gacc + L->proj_edge.w, *dp = s->gacc + L->proj_edge.b;
   memset(sums, 0, 2 * (size_t)hw * sizeof(double));
   for (int k = 0; k < d; ++k) {
@@ -85,13 +113,71 @@ static void edge_side(symgnn_step *s, int l, edge_terms *out) {
   }
 }
 
+/* Per-block backward over the destination blocks, one block per thread at a
+ * time (static scheduling, so results do not depend on timing). A thread
+ * scatters the source-row gradients d a | b and d z into its own copies
+ * (thread 0 into the step's arrays, the others into tnode) and the gradients
+ * of A and W_fij into its slice of tacc; the copies are added in thread order
+ * afterwards. */
+static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a, const float *P2) {
+  symgnn_trainer *tr = s->tr;
+  const symgnn_layer_ref *L = &tr->lay.layer[l];
+  const int d = tr->lay.width, hw = L->hw, nth = tr->nth;
+  const int last = (l == tr->lay.nlayers - 1);
+  const size_t hm = (size_t)tr->hwmax, nab = (size_t)s->n * 2 * hw, nz = (size_t)s->n * hw;
+  const size_t accsz = 2 * hm + hm * ((size_t)d + 1);
+  const float *g = TB_F(tr->g[l]), *wf = s->params + L->w_fij;
+  float *dg = TB_F(tr->dg);
+  const int blas = symgnn_blas_single(nth);
+#pragma omp parallel num_threads(nth) if (nth > 1)
+  {
+    const int tid = symgnn_thread_id();
+    symgnn_attn at = *a;
+    at.blk = TB_F(tr->et) + (size_t)tid * s->blkcap * hm;
+    at.grp = TB_F(tr->grp) + (size_t)tid * tr->grpsz;
+    at.dattn = TB_D(tr->tacc) + (size_t)tid * accsz;
+    double *dw = at.dattn + hm; /* [hw][d] gradient of W_fij */
+    float *gt = TB_F(tr->gtmp) + (size_t)tid * 2 * hm * d;
+    if (tid > 0) {
+      at.dab = TB_F(tr->tnode) + (size_t)(tid - 1) * s->n * 3 * hm;
+      at.dz = at.dab + nab;
+    }
+    memset(at.dab, 0, nab * sizeof(float));
+    memset(at.dz, 0, nz * sizeof(float));
+    memset(at.dattn, 0, accsz * sizeof(double));
+#pragma omp for schedule(static)
+    for (int b = 0; b < s->nblk; ++b) {
+      const int t0 = s->blk[b], t1 = s->blk[b + 1];
+      at.e0 = s->off[t0];
+      const int nb = (int)(s->off[t1] - at.e0);
+      float *dgb = dg + (size_t)at.e0 * d;
+      if (!last)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, hw, d, 1.0f, dgb, d, P2, hw,
+                    0.0f, at.blk, hw);
+      symgnn_attn_backward(&at, t0, t1);
+      symgnn_acc_tn(dw, at.blk, hw, g + (size_t)at.e0 * d, d, nb, hw, d, gt);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, d, hw, 1.0f, at.blk, hw, wf, d,
+                  last ? 0.0f : 1.0f, dgb, d);
+    }
+  }
+  symgnn_blas_restore(nth, blas);
+  for (int t = 0; t < nth; ++t) {
+    const double *acc = TB_D(tr->tacc) + (size_t)t * accsz;
+    for (int j = 0; j < hw; ++j) s->gacc[L->attn + j] += acc[j];
+    for (size_t j = 0; j < (size_t)hw * d; ++j) s->gacc[L->w_fij + j] += acc[hm + j];
+    if (t == 0) continue;
+    const float *dab_t = TB_F(tr->tnode) + (size_t)(t - 1) * s->n * 3 * hm, *dz_t = dab_t + nab;
+    for (size_t j = 0; j < nab; ++j) a->dab[j] += dab_t[j];
+    for (size_t j = 0; j < nz; ++j) a->dz[j] += dz_t[j];
+  }
+}
+
 void symgnn_layer_backward(symgnn_step *s, int l) {
   symgnn_trainer *tr = s->tr;
   const symgnn_layer_ref *L = &tr->lay.layer[l];
   const int d = tr->lay.width, hw = L->hw;
   const int last = (l == tr->lay.nlayers - 1);
-  const size_t hm = (size_t)tr->hwmax;
-  const float *p = s->params, *h = TB_F(tr->h[l]), *g = TB_F(tr->g[l]);
+  const float *p = s->params, *h = TB_F(tr->h[l]);
   float *dh = TB_F(tr->dh), *dg = TB_F(tr->dg), *dab = TB_F(tr->ab), *dz = TB_F(tr->dz);
   if (s->keep_scale > 0.0f) {
     symgnn_dropout_apply(dh, (const uint64_t *)tr->hmask[l].p, (size_t)s->n * d, s->keep_scale);
@@ -108,38 +194,15 @@ void symgnn_layer_backward(symgnn_step *s, int l) {
     a.c3 = et.c3;
     a.mu = et.mu;
   }
-  double *dattn = TB_D(tr->work) + 5 * hm; /* the BN_edge sums area, free again */
-  memset(dattn, 0, (size_t)hw * sizeof(double));
   a.dab = dab;
   a.dz = dz;
-  a.dattn = dattn;
-  memset(dab, 0, (size_t)s->n * 2 * hw * sizeof(float));
-  memset(dz, 0, (size_t)s->n * hw * sizeof(float));
-  for (int b = 0; b < s->nblk; ++b) {
-    const int t0 = s->blk[b], t1 = s->blk[b + 1];
-    a.e0 = s->off[t0];
-    const int nb = (int)(s->off[t1] - a.e0);
-    float *dgb = dg + (size_t)a.e0 * d;
-    if (!last)
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, hw, d, 1.0f, dgb, d, et.P2, hw,
-                  0.0f, a.blk, hw);
-    symgnn_attn_backward(&a, t0, t1);
-    symgnn_acc_tn(s->gacc + L->w_fij, a.blk, hw, g + (size_t)a.e0 * d, d, nb, hw, d,
-                  TB_F(tr->gtmp));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, d, hw, 1.0f, a.blk, hw, p + L->w_fij,
-                d, last ? 0.0f : 1.0f, dgb, d);
-  }
-  for (int j = 0; j < hw; ++j) s->gacc[L->attn + j] += dattn[j];
+  attention_blocks(s, l, &a, et.P2);
   /* node products: W_ni | W_nj are contiguous, as are the a | b gradient columns */
   symgnn_acc_tn(s->gacc + L->w_ni, dab, 2 * hw, h, d, s->n, 2 * hw, d, TB_F(tr->gtmp));
   symgnn_acc_tn(s->gacc + L->w_src, dz, hw, h, d, s->n, hw, d, TB_F(tr->gtmp));
   double *dbias = s->gacc + L->bias;
   for (int t = 0; t < s->n; ++t)
     for (int j = 0; j < hw; ++j) dbias[j] += dab[(size_t)t * 2 * hw + hw + j];
-  if (s->n > 0) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->n, d, 2 * hw, 1.0f, dab, 2 * hw,
-                p + L->w_ni, d, 1.0f, dh, d);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->n, d, hw, 1.0f, dz, hw, p + L->w_src,
-                d, 1.0f, dh, d);
-  }
+  symgnn_sgemm_rows(tr->nth, 0, s->n, d, 2 * hw, dab, 2 * hw, p + L->w_ni, d, 1.0f, dh, d);
+  symgnn_sgemm_rows(tr->nth, 0, s->n, d, hw, dz, hw, p + L->w_src, d, 1.0f, dh, d);
 }

@@ -3,6 +3,7 @@
  * blocks of whole destinations; only f = LeakyReLU(u) and the softmax weights
  * are kept for the backward pass. BN_edge is folded into the edge projection,
  * so BN_edge(f) is never materialized. */
+#include "symgnn_threads.h"
 #include "symgnn_train_attention.h"
 #include "symgnn_train_impl.h"
 
@@ -66,11 +67,18 @@ static void edge_update(symgnn_step *s, int l, const symgnn_bn *bn) {
   }
   for (int j = 0; j < hw; ++j) mu[j] = (float)bn->mean[j];
   float *gn = TB_F(tr->g[l + 1]), *f = TB_F(tr->f[l]);
-  residual_init(TB_F(tr->g[l]), biasf, (size_t)s->ne, d, gn);
-  symgnn_center_rows(f, mu, s->ne, hw, f);
-  if (s->ne > 0)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)s->ne, d, hw, 1.0f, f, hw, Pf, hw,
-                1.0f, gn, d);
+  const float *g = TB_F(tr->g[l]);
+  const int nth = tr->nth, blas = symgnn_blas_single(nth);
+  const int64_t chunk = s->blkcap, nchunk = (s->ne + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
+  for (int64_t c = 0; c < nchunk; ++c) { /* rows are independent: any split gives the same */
+    const int64_t r0 = c * chunk, nr = s->ne - r0 < chunk ? s->ne - r0 : chunk;
+    residual_init(g + (size_t)r0 * d, biasf, (size_t)nr, d, gn + (size_t)r0 * d);
+    symgnn_center_rows(f + (size_t)r0 * hw, mu, nr, hw, f + (size_t)r0 * hw);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, d, hw, 1.0f, f + (size_t)r0 * hw,
+                hw, Pf, hw, 1.0f, gn + (size_t)r0 * d, d);
+  }
+  symgnn_blas_restore(nth, blas);
   if (s->keep_scale > 0.0f) {
     uint64_t *bits = (uint64_t *)tr->gmask[l].p;
     symgnn_dropout_draw(bits, (size_t)s->ne * d, s->opts->dropout, s->opts->seed,
@@ -79,33 +87,58 @@ static void edge_update(symgnn_step *s, int l, const symgnn_bn *bn) {
   }
 }
 
+/* Edge products and the fused attention kernel over the destination blocks,
+ * one block per thread at a time with the thread's own slices of the block
+ * scratch and of the BN_edge sums (tacc, [nth][2*hwmax]); static scheduling
+ * keeps the result independent of timing. */
+static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a) {
+  symgnn_trainer *tr = s->tr;
+  const symgnn_layer_ref *L = &tr->lay.layer[l];
+  const int d = tr->lay.width, hw = L->hw, nth = tr->nth;
+  const int last = (l == tr->lay.nlayers - 1);
+  const float *g = TB_F(tr->g[l]), *wf = s->params + L->w_fij;
+  memset(tr->tacc.p, 0, (size_t)nth * 2 * tr->hwmax * sizeof(double));
+  const int blas = symgnn_blas_single(nth);
+#pragma omp parallel num_threads(nth) if (nth > 1)
+  {
+    const int tid = symgnn_thread_id();
+    symgnn_attn at = *a;
+    at.blk = TB_F(tr->et) + (size_t)tid * s->blkcap * tr->hwmax;
+    at.grp = TB_F(tr->grp) + (size_t)tid * tr->grpsz;
+    at.fsum = last ? NULL : TB_D(tr->tacc) + (size_t)tid * 2 * tr->hwmax;
+#pragma omp for schedule(static)
+    for (int b = 0; b < s->nblk; ++b) {
+      const int t0 = s->blk[b], t1 = s->blk[b + 1];
+      at.e0 = s->off[t0];
+      const int nb = (int)(s->off[t1] - at.e0);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, hw, d, 1.0f, g + (size_t)at.e0 * d,
+                  d, wf, d, 0.0f, at.blk, hw);
+      symgnn_attn_forward(&at, t0, t1);
+    }
+  }
+  symgnn_blas_restore(nth, blas);
+}
+
 void symgnn_layer_forward(symgnn_step *s, int l) {
   symgnn_trainer *tr = s->tr;
   const symgnn_layer_ref *L = &tr->lay.layer[l];
   const int d = tr->lay.width, H = L->heads, hw = L->hw, merged = L->merged;
   const int last = (l == tr->lay.nlayers - 1);
-  const float *p = s->params, *h = TB_F(tr->h[l]), *g = TB_F(tr->g[l]);
+  const float *p = s->params, *h = TB_F(tr->h[l]);
   float *m = TB_F(tr->m[l]), *xn = TB_F(tr->nt2), *hn = TB_F(tr->h[l + 1]);
   float *mfull = merged == hw ? m : TB_F(tr->nt1);
   double *work = TB_D(tr->work), *fsum = work + 5 * (size_t)tr->hwmax;
-  if (s->n > 0) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->n, 2 * hw, d, 1.0f, h, d, p + L->w_ni,
-                d, 0.0f, TB_F(tr->ab), 2 * hw);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->n, hw, d, 1.0f, h, d, p + L->w_src, d,
-                0.0f, TB_F(tr->z[l]), hw);
-  }
+  symgnn_sgemm_rows(tr->nth, 1, s->n, 2 * hw, d, h, d, p + L->w_ni, d, 0.0f, TB_F(tr->ab), 2 * hw);
+  symgnn_sgemm_rows(tr->nth, 1, s->n, hw, d, h, d, p + L->w_src, d, 0.0f, TB_F(tr->z[l]), hw);
   symgnn_attn a;
   symgnn_layer_attn_args(s, l, &a);
   a.m = mfull;
-  a.fsum = last ? NULL : fsum;
-  memset(fsum, 0, 2 * (size_t)hw * sizeof(double));
-  for (int b = 0; b < s->nblk; ++b) {
-    const int t0 = s->blk[b], t1 = s->blk[b + 1];
-    a.e0 = s->off[t0];
-    const int nb = (int)(s->off[t1] - a.e0);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, hw, d, 1.0f, g + (size_t)a.e0 * d, d,
-                p + L->w_fij, d, 0.0f, a.blk, hw);
-    symgnn_attn_forward(&a, t0, t1);
+  attention_blocks(s, l, &a);
+  if (!last) { /* BN_edge statistics: the threads' sums, added in thread order */
+    memset(fsum, 0, 2 * (size_t)hw * sizeof(double));
+    const double *tf = TB_D(tr->tacc);
+    for (int t = 0; t < tr->nth; ++t)
+      for (int j = 0; j < 2 * hw; ++j) fsum[j] += tf[(size_t)t * 2 * tr->hwmax + j];
   }
   if (merged != hw) merge_heads(mfull, s->n, d, H, m);
   /* node update: h[l+1] = BN_node(m) P_n^T + p_n + h[l], then dropout */
@@ -113,9 +146,8 @@ void symgnn_layer_forward(symgnn_step *s, int l) {
   symgnn_step_bn(s, &L->bn_node, symgnn_slot_layer_bn(l, 0), work, &bn);
   symgnn_bn_rows_forward(&bn, m, (size_t)s->n, s->nglob, &s->opts->reduce, xn);
   residual_init(h, p + L->proj_node.b, (size_t)s->n, d, hn);
-  if (s->n > 0)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->n, d, merged, 1.0f, xn, merged,
-                p + L->proj_node.w, merged, 1.0f, hn, d);
+  symgnn_sgemm_rows(tr->nth, 1, s->n, d, merged, xn, merged, p + L->proj_node.w, merged, 1.0f, hn,
+                    d);
   if (s->keep_scale > 0.0f) {
     uint64_t *bits = (uint64_t *)tr->hmask[l].p;
     symgnn_dropout_draw(bits, (size_t)s->n * d, s->opts->dropout, s->opts->seed, 2 * (uint64_t)l);
