@@ -500,13 +500,16 @@ for n in SIZES:
             cells += ["–", "–"]
     w(f"| {n} | {edges[n]} | {gf:.2f} | " + " | ".join(cells) + " |")
 w("")
-w("OpenBLAS sgemm, row-major C = A Bᵀ as the core calls it (`symgnn-bench-sgemm`), GFLOP/s "
-  "median (min–max):")
+w("OpenBLAS sgemm, row-major C = A Bᵀ (`symgnn-bench-sgemm`), GFLOP/s median (min–max). The "
+  "first two shapes are those of layer 1's edge products; the core does not hand them to "
+  "OpenBLAS but computes them in its own register-blocked edge kernels "
+  "(`src/USER-SYMGNN/symgnn_edge_kernels.c`), fused with the attention, so these rows show what "
+  "OpenBLAS would reach on the same products:")
 w("")
 w("| shape M x N x K | what it is in the forward pass | 1 thread | 2 threads |")
 w("|---|---|---|---|")
-for shape, what in (("8192x256x32", "edge block x W_fijᵀ of layer 1 (edges x 32H x 32)"),
-                    ("8192x32x256", "edge block x P_eᵀ of layer 1 (edges x 32 x 32H)"),
+for shape, what in (("8192x256x32", "edges x W_fijᵀ of layer 1 (edges x 32H x 32)"),
+                    ("8192x32x256", "edges x P_eᵀ of layer 1 (edges x 32 x 32H)"),
                     ("2048x2048x2048", "large square: the machine's practical peak")):
     c = [fmt3(sgemm.get((shape, t)), 1, 4) if (shape, t) in sgemm else
          why(f"sgemm_{shape}_t{t}") for t in (1, 2)]
