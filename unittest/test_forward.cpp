@@ -3,12 +3,17 @@
 // the model must have.
 #include "symgnn.h"
 #include "symgnn_layout.h"
+extern "C" {
+#include "symgnn_edge_kernels.h"
+}
 #include "test_support.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
 using namespace symgnn_test;
@@ -254,6 +259,19 @@ INSTANTIATE_TEST_SUITE_P(Architectures, ForwardArchVsNaive,
                          ::testing::Values(ArchCase{8, 2, {3, 1}}, ArchCase{20, 3, {2, 3, 1}},
                                            ArchCase{16, 2, {4, 2}}, ArchCase{48, 2, {2, 1}},
                                            ArchCase{64, 3, {1, 2, 1}}));
+
+// With SYMGNN_ISA set (the forward_isa_* CTest entries) the edge kernels of
+// that instruction set run, if the CPU has it.
+TEST(Forward, InstructionSetOverride) {
+  const char *want = std::getenv("SYMGNN_ISA");
+  if (!want) GTEST_SKIP() << "SYMGNN_ISA not set";
+  const int isa = symgnn_edge_isa();
+  if (!std::strcmp(want, "generic")) EXPECT_EQ(isa, SYMGNN_ISA_GENERIC);
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (!std::strcmp(want, "avx2") && __builtin_cpu_supports("x86-64-v3"))
+    EXPECT_EQ(isa, SYMGNN_ISA_AVX2);
+#endif
+}
 
 TEST(Forward, BlockSizeDoesNotChangeResults) {
   const std::vector<double> t = random_transforms(2, 3);

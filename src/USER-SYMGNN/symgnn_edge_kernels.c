@@ -1,141 +1,166 @@
-/* Register-blocked edge kernels of the eval forward pass (see the header).
- * Written with GCC/Clang vector extensions: a 16-float vector is one AVX-512
- * register, two AVX2 or four SSE registers, and SYMGNN_HOT builds the file's
- * entry points for each of these instruction sets. */
+/* Register-blocked edge kernels of the eval forward pass (see the header),
+ * written with GCC/Clang vector extensions. The tile kernel is instantiated
+ * per instruction set with its native vector width and register blocking and
+ * picked at run time; the softmax is multiversioned by SYMGNN_HOT. */
 #include "symgnn_edge_kernels.h"
 #include "symgnn_hot.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define LEAKY_SLOPE 0.01f
-#define TILE SYMGNN_TILE_EDGES
 
-/* The vector helpers below are always inlined into the per-ISA clones, so
- * the ABI of passing 64-byte vectors by value never comes into play. */
+/* The vector helpers below are always inlined into the per-ISA kernels, so
+ * the ABI of passing wide vectors by value never comes into play. */
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-typedef float v16 __attribute__((vector_size(64)));
-typedef int32_t vi16 __attribute__((vector_size(64)));
+/* Vectors of N floats (GCC/Clang vector extension) with unaligned load and
+ * store, and LeakyReLU as a branch-free bit select. */
+#define SYMGNN_VECTOR(N)                                                                           \
+  typedef float v##N __attribute__((vector_size(4 * N)));                                          \
+  typedef int32_t vi##N __attribute__((vector_size(4 * N)));                                       \
+  static inline __attribute__((always_inline)) v##N load##N(const float *p) {                      \
+    v##N v;                                                                                        \
+    memcpy(&v, p, sizeof v);                                                                       \
+    return v;                                                                                      \
+  }                                                                                                \
+  static inline __attribute__((always_inline)) void store##N(float *p, v##N v) {                   \
+    memcpy(p, &v, sizeof v);                                                                       \
+  }                                                                                                \
+  static inline __attribute__((always_inline)) v##N leaky##N(v##N u) {                             \
+    const v##N zero = {0.0f};                                                                      \
+    const vi##N pos = u > zero;                                                                    \
+    const v##N neg = u * LEAKY_SLOPE;                                                              \
+    return (v##N)((pos & (vi##N)u) | (~pos & (vi##N)neg));                                         \
+  }
+SYMGNN_VECTOR(4)
+SYMGNN_VECTOR(8)
+SYMGNN_VECTOR(16)
 
-/* Unaligned load and store of 16 floats. */
-static inline __attribute__((always_inline)) v16 load16(const float *p) {
-  v16 v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
-static inline __attribute__((always_inline)) void store16(float *p, v16 v) {
-  memcpy(p, &v, sizeof v);
-}
-
-/* LeakyReLU lane by lane, as a bit select so it stays branch-free. */
-static inline __attribute__((always_inline)) v16 leaky16(v16 u) {
-  const v16 zero = {0.0f};
-  const vi16 pos = u > zero;
-  const v16 neg = u * LEAKY_SLOPE;
-  return (v16)((pos & (vi16)u) | (~pos & (vi16)neg));
-}
-
-/* Sum of the 16 lanes, halving the vector each step. */
-static inline __attribute__((always_inline)) float hsum16(v16 v) {
-  typedef float v8 __attribute__((vector_size(32)));
-  typedef float v4 __attribute__((vector_size(16)));
-  const v8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
-               __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-  const v4 b =
-      __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
-  const v4 c = b + __builtin_shufflevector(b, b, 2, 3, 0, 1);
+/* Sums of the lanes, halving the vector each step. */
+static inline __attribute__((always_inline)) float hsum4(v4 v) {
+  const v4 c = v + __builtin_shufflevector(v, v, 2, 3, 0, 1);
   return c[0] + c[1];
+}
+static inline __attribute__((always_inline)) float hsum8(v8 v) {
+  return hsum4(__builtin_shufflevector(v, v, 0, 1, 2, 3) +
+               __builtin_shufflevector(v, v, 4, 5, 6, 7));
+}
+static inline __attribute__((always_inline)) float hsum16(v16 v) {
+  return hsum8(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+               __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15));
 }
 
 /* Tile operands (edge states, activations) are kept in panels: feature k of
- * edge i sits at (k/16)*PANEL + i*16 + k%16, so the TILE values broadcast
- * for one k are at fixed offsets from one pointer and a 16-feature slice of
- * one edge is one vector. */
-#define PANEL (TILE * 16)
+ * edge i sits at (k/16)*PANEL + i*16 + k%16 (PANEL = TILE*16), so the TILE
+ * values broadcast for one k are at fixed offsets from one pointer and a
+ * 16-feature slice of one edge is contiguous. Feature f of edge i: */
+#define PANEL_AT(base, f, i) ((base) + (size_t)((f) / 16) * PANEL + (i)*16 + (f) % 16)
 
-/* acc[i][c] += sum_k x(i, k) w[k*ldw + 16c + 0..15] over K features (a
- * multiple of 16) of the panelled x, for NC = 1 or 2 column vectors. Each
- * weight vector loaded serves TILE edges and each broadcast serves NC
- * vectors; with NC = 2 the FMA units, not the loads, set the pace. */
-#define MATMUL_TILE(NC, acc, x, w, ldw, K)                                                         \
+/* acc[i][c] += sum_k x(i, k) w[k*ldw + VL*c + 0..VL) over K features (a
+ * multiple of 16) of the panelled x, for N vectors of VL lanes. Each weight
+ * vector loaded serves TILE edges and each broadcast serves N vectors; with
+ * TILE*N accumulators in registers the FMA units, not the loads, set the
+ * pace. VT, VL, VLOAD, TILE and PANEL come from the instantiation. */
+#define MATMUL_TILE(N, acc, x, w, ldw, K)                                                          \
   for (int kb_ = 0; kb_ < (K) / 16; ++kb_) {                                                       \
     const float *xb_ = (x) + (size_t)kb_ * PANEL, *wb_ = (w) + (size_t)kb_ * 16 * (ldw);           \
     for (int kk_ = 0; kk_ < 16; ++kk_) {                                                           \
-      v16 w_[NC];                                                                                  \
-      for (int c_ = 0; c_ < (NC); ++c_) w_[c_] = load16(wb_ + (size_t)kk_ * (ldw) + 16 * c_);      \
+      VT w_[N];                                                                                    \
+      for (int c_ = 0; c_ < (N); ++c_) w_[c_] = VLOAD(wb_ + (size_t)kk_ * (ldw) + VL * c_);        \
       for (int i_ = 0; i_ < TILE; ++i_) {                                                          \
         const float x_ = xb_[i_ * 16 + kk_];                                                       \
-        for (int c_ = 0; c_ < (NC); ++c_) (acc)[i_][c_] += x_ * w_[c_];                            \
+        for (int c_ = 0; c_ < (N); ++c_) (acc)[i_][c_] += x_ * w_[c_];                             \
       }                                                                                            \
     }                                                                                              \
   }
 
-/* Columns [c0, c0 + 16*NC) for every edge of the tile (c0 inside head h):
+/* Columns [c0, c0 + N*VL) of head h for every edge of the tile:
  * f = LeakyReLU(a_s + b_t + g W_fij^T), stored into the panelled fp. */
-#define HEAD_CHUNK(NC)                                                                             \
+#define HEAD_CHUNK(N)                                                                              \
   do {                                                                                             \
-    v16 acc[TILE][NC];                                                                             \
+    VT acc[TILE][N];                                                                               \
     for (int i = 0; i < TILE; ++i)                                                                 \
-      for (int c = 0; c < (NC); ++c)                                                               \
-        acc[i][c] = load16(tl->a[i] + c0 + 16 * c) + load16(tl->b[i] + c0 + 16 * c);               \
-    MATMUL_TILE(NC, acc, gp, w->wfij_t + (size_t)h * dp * dp + (c0 - h * dp), dp, dp);             \
+      for (int c = 0; c < (N); ++c)                                                                \
+        acc[i][c] = VLOAD(A[i] + c0 + VL * c) + VLOAD(B[i] + c0 + VL * c);                         \
+    MATMUL_TILE(N, acc, gp, w->wfij_t + (size_t)h * dp * dp + (c0 - h * dp), dp, dp);              \
     for (int i = 0; i < TILE; ++i)                                                                 \
-      for (int c = 0; c < (NC); ++c)                                                               \
-        store16(fp + (size_t)(c0 / 16 + c) * PANEL + i * 16, leaky16(acc[i][c]));                  \
+      for (int c = 0; c < (N); ++c) VSTORE(PANEL_AT(fp, c0 + VL * c, i), VLEAKY(acc[i][c]));       \
+    c0 += (N)*VL;                                                                                  \
   } while (0)
 
-/* Head h of every edge of the tile: activations into fp, logits into out. */
-static inline __attribute__((always_inline)) void head_terms(const symgnn_eval_layer_w *w, int dp,
-                                                             int h, const symgnn_edge_tile *tl,
-                                                             const float *gp, float *fp,
-                                                             float out[TILE]) {
-  int c0 = h * dp;
-  for (; c0 + 32 <= (h + 1) * dp; c0 += 32) HEAD_CHUNK(2);
-  if (c0 < (h + 1) * dp) HEAD_CHUNK(1);
-  v16 part[TILE];
-  for (int i = 0; i < TILE; ++i) part[i] = (v16){0.0f};
-  for (int c = h * dp; c < (h + 1) * dp; c += 16) {
-    const v16 at = load16(w->attn + c);
-    for (int i = 0; i < TILE; ++i) part[i] += load16(fp + (size_t)(c / 16) * PANEL + i * 16) * at;
-  }
-  for (int i = 0; i < TILE; ++i) out[i] = hsum16(part[i]);
-}
-
-/* Output columns [j, j + 16*NC) of the residual edge update of the tile. */
-#define UPDATE_CHUNK(NC)                                                                           \
+/* Output columns [j, j + N*VL) of the residual edge update
+ * g += f P_e^T + pe_b, stored for the valid edges of the tile. */
+#define UPDATE_CHUNK(N)                                                                            \
   do {                                                                                             \
-    v16 acc[TILE][NC];                                                                             \
+    VT acc[TILE][N];                                                                               \
     for (int i = 0; i < TILE; ++i)                                                                 \
-      for (int c = 0; c < (NC); ++c)                                                               \
-        acc[i][c] =                                                                                \
-            load16(gp + (size_t)(j / 16 + c) * PANEL + i * 16) + load16(w->pe_b + j + 16 * c);     \
-    MATMUL_TILE(NC, acc, fp, w->pe_t + j, dp, w->hwp);                                             \
-    for (int i = 0; i < tl->n; ++i)                                                                \
-      for (int c = 0; c < (NC); ++c) store16(tl->g[i] + j + 16 * c, acc[i][c]);                    \
+      for (int c = 0; c < (N); ++c)                                                                \
+        acc[i][c] = VLOAD(PANEL_AT(gp, j + VL * c, i)) + VLOAD(w->pe_b + j + VL * c);              \
+    MATMUL_TILE(N, acc, fp, w->pe_t + j, dp, w->hwp);                                              \
+    for (int i = 0; i < nv; ++i)                                                                   \
+      for (int c = 0; c < (N); ++c) VSTORE(G[i] + j + VL * c, acc[i][c]);                          \
+    j += (N)*VL;                                                                                   \
   } while (0)
 
-/* Residual edge update g += f P_e^T + pe_b for the valid edges of the tile. */
-static inline __attribute__((always_inline)) void edge_update(const symgnn_eval_layer_w *w, int dp,
-                                                              const symgnn_edge_tile *tl,
-                                                              const float *gp, const float *fp) {
-  int j = 0;
-  for (; j + 32 <= dp; j += 32) UPDATE_CHUNK(2);
-  if (j < dp) UPDATE_CHUNK(1);
+/* One instantiation per instruction set, each with its native vector width
+ * and the register blocking that fits its registers: AVX-512 (32 registers
+ * of 16 floats) 8 edges x 32 columns, AVX2 (16 of 8 floats) 4 edges x 16
+ * columns, baseline SSE (16 of 4 floats) 4 edges x 8 columns. */
+#if SYMGNN_MULTIVERSION
+#define EK_NAME tile_avx512
+#define EK_TARGET __attribute__((target("arch=x86-64-v4")))
+#define EK_VL 16
+#define EK_TILE 8
+#include "symgnn_edge_tile_body.h"
+
+#define EK_NAME tile_avx2
+#define EK_TARGET __attribute__((target("arch=x86-64-v3")))
+#define EK_VL 8
+#define EK_TILE 4
+#include "symgnn_edge_tile_body.h"
+#endif
+
+#define EK_NAME tile_generic
+#define EK_TARGET
+#define EK_VL 4
+#define EK_TILE 4
+#include "symgnn_edge_tile_body.h"
+
+int symgnn_edge_isa(void) {
+  int best = SYMGNN_ISA_GENERIC;
+#if SYMGNN_MULTIVERSION
+  if (__builtin_cpu_supports("x86-64-v4"))
+    best = SYMGNN_ISA_AVX512;
+  else if (__builtin_cpu_supports("x86-64-v3"))
+    best = SYMGNN_ISA_AVX2;
+#endif
+  const char *want = getenv("SYMGNN_ISA");
+  int asked = best;
+  if (want && !strcmp(want, "avx2"))
+    asked = SYMGNN_ISA_AVX2;
+  else if (want && !strcmp(want, "generic"))
+    asked = SYMGNN_ISA_GENERIC;
+  return asked < best ? asked : best;
 }
 
-SYMGNN_HOT void symgnn_edge_tile_run(const symgnn_eval_layer_w *w, int dp,
-                                     const symgnn_edge_tile *tile, size_t stride, float *scratch) {
-  float *fp = scratch, *gp = scratch + (size_t)w->hwp * TILE;
-  for (int j = 0; j < dp; j += 16)
-    for (int i = 0; i < TILE; ++i)
-      store16(gp + (size_t)(j / 16) * PANEL + i * 16, load16(tile->g[i] + j));
-  float out[TILE];
-  for (int h = 0; h < w->heads; ++h) {
-    head_terms(w, dp, h, tile, gp, fp, out);
-    for (int i = 0; i < tile->n; ++i) tile->logit[i][(size_t)h * stride] = out[i];
+void symgnn_edge_tile_run(int isa, const symgnn_eval_layer_w *w, int dp,
+                          const symgnn_edge_tile *tile, size_t stride, float *scratch) {
+  void (*kernel)(const symgnn_eval_layer_w *, int, const symgnn_edge_tile *, int, size_t, float *) =
+      tile_generic;
+  int step = 4;
+#if SYMGNN_MULTIVERSION
+  if (isa == SYMGNN_ISA_AVX512) {
+    kernel = tile_avx512;
+    step = 8;
+  } else if (isa == SYMGNN_ISA_AVX2) {
+    kernel = tile_avx2;
   }
-  if (!w->last) edge_update(w, dp, tile, gp, fp);
+#else
+  (void)isa;
+#endif
+  for (int i0 = 0; i0 < tile->n; i0 += step) kernel(w, dp, tile, i0, stride, scratch);
 }
 
 /* exp(x) for x <= 0 in float, as plain arithmetic so the softmax loop

@@ -17,14 +17,23 @@ typedef struct {
   float *logit[SYMGNN_TILE_EDGES];   /* logit of head h goes to logit[i][h * stride] */
 } symgnn_edge_tile;
 
+/* Instruction sets of the tile kernel, in increasing order. */
+enum { SYMGNN_ISA_GENERIC = 0, SYMGNN_ISA_AVX2 = 1, SYMGNN_ISA_AVX512 = 2 };
+
+/* The best instruction set this CPU supports, or a lower one named by the
+ * environment variable SYMGNN_ISA ("avx2", "generic"), for tests and
+ * comparisons; a higher one than the CPU has is never chosen. */
+int symgnn_edge_isa(void);
+
 /* For every edge i of the tile and head h:
  *   f = LeakyReLU(a_s + b_t + g W_fij^T)
  *   logit[i][h * stride] = f_h . attn_h
  * and, unless the layer is the last, the residual edge update
  *   g += f P_e^T + pe_b.
- * scratch holds SYMGNN_TILE_EDGES * (hwp + dp) floats. */
-void symgnn_edge_tile_run(const symgnn_eval_layer_w *w, int dp, const symgnn_edge_tile *tile,
-                          size_t stride, float *scratch);
+ * with the kernel of instruction set isa (symgnn_edge_isa); scratch holds
+ * SYMGNN_TILE_EDGES * (hwp + dp) floats. */
+void symgnn_edge_tile_run(int isa, const symgnn_eval_layer_w *w, int dp,
+                          const symgnn_edge_tile *tile, size_t stride, float *scratch);
 
 /* Softmax of x[0..n) in place (n >= 1), with an exponential that vectorizes. */
 void symgnn_softmax(float *x, int n);

@@ -41,6 +41,7 @@ struct symgnn_eval {
   float *out_w; /* [width] */
   float out_b;
   int block_edges;
+  int edge_isa; /* instruction set of the edge kernels (symgnn_edge_isa) */
   /* state of the current pass */
   symgnn_graph_view graph;
   int64_t nedges;

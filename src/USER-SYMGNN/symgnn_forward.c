@@ -24,6 +24,7 @@ symgnn_status symgnn_eval_create(const symgnn_model *model, symgnn_eval **out, s
     return st;
   }
   ev->block_edges = 512;
+  ev->edge_isa = symgnn_edge_isa();
   *out = ev;
   return SYMGNN_OK;
 }
@@ -221,7 +222,7 @@ static void edges_block(const symgnn_eval *ev, const symgnn_eval_layer_w *w, int
           tile.g[k] = tile.g[i];
           tile.logit[k] = tile.logit[i];
         }
-        symgnn_edge_tile_run(w, ev->dp, &tile, (size_t)nb, sc->ftile);
+        symgnn_edge_tile_run(ev->edge_isa, w, ev->dp, &tile, (size_t)nb, sc->ftile);
         tile.n = 0;
       }
     }

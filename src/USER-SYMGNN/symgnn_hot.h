@@ -1,13 +1,16 @@
 /* Internal: SYMGNN_HOT marks the hot elementwise kernels (forward and training). They are
  * built for AVX-512, AVX2 and baseline x86-64 and picked at load time (GCC
  * function multiversioning), so one binary runs everywhere and still uses wide
- * vectors where the CPU has them. */
+ * vectors where the CPU has them. SYMGNN_MULTIVERSION says whether this is
+ * available (kernels that need per-ISA register blocking dispatch by hand). */
 #ifndef SYMGNN_HOT_H
 #define SYMGNN_HOT_H
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define SYMGNN_MULTIVERSION 1
 #define SYMGNN_HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
+#define SYMGNN_MULTIVERSION 0
 #define SYMGNN_HOT
 #endif
 
