@@ -14,6 +14,7 @@ extern "C" {
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 using namespace symgnn_test;
@@ -186,15 +187,11 @@ double max_rel(const std::vector<double> &a, const std::vector<double> &b) {
   return worst;
 }
 
-class ForwardVsNaive : public ::testing::TestWithParam<int> {};
-
-TEST_P(ForwardVsNaive, MatchesNaiveDoubleReference) {
-  const int K = GetParam();
-  const std::vector<double> t = random_transforms(K, 100 + K);
-  symgnn_model *m = random_model(K, t.data(), 7 + K);
-  ASSERT_NE(m, nullptr);
-  const int n = 500;
-  const std::vector<double> pos = random_config(n, kBox, 2.0, 11);
+// The library's prediction for n random atoms against the naive double
+// reference (to 1e-5 relative); `what` names the case in failure messages.
+void expect_matches_reference(const symgnn_model *m, int n, unsigned seed,
+                              const std::string &what) {
+  const std::vector<double> pos = random_config(n, kBox, 2.0, seed);
   const std::vector<int> sp = species_of(n);
   symgnn_error err;
   symgnn_graph *g = nullptr;
@@ -205,8 +202,18 @@ TEST_P(ForwardVsNaive, MatchesNaiveDoubleReference) {
   double spread = 0.0;
   for (double r : ref) spread = std::max(spread, std::fabs(r - ref[0]));
   EXPECT_GT(spread, 1e-3) << "the random model should give atom-dependent output";
-  EXPECT_LT(max_rel(got, ref), 1e-5) << "K = " << K;
+  EXPECT_LT(max_rel(got, ref), 1e-5) << what;
   symgnn_graph_free(g);
+}
+
+class ForwardVsNaive : public ::testing::TestWithParam<int> {};
+
+TEST_P(ForwardVsNaive, MatchesNaiveDoubleReference) {
+  const int K = GetParam();
+  const std::vector<double> t = random_transforms(K, 100 + K);
+  symgnn_model *m = random_model(K, t.data(), 7 + K);
+  ASSERT_NE(m, nullptr);
+  expect_matches_reference(m, 500, 11, "K = " + std::to_string(K));
   symgnn_model_free(m);
 }
 
@@ -238,20 +245,7 @@ TEST_P(ForwardArchVsNaive, MatchesNaiveDoubleReference) {
   const std::vector<double> t = random_transforms(2, 31);
   symgnn_model *m = random_model(2, t.data(), 41, 2, &arch);
   ASSERT_NE(m, nullptr);
-  const int n = 300;
-  const std::vector<double> pos = random_config(n, kBox, 2.0, 13);
-  const std::vector<int> sp = species_of(n);
-  symgnn_error err;
-  symgnn_graph *g = nullptr;
-  ASSERT_EQ(symgnn_graph_build(n, pos.data(), kBox, sp.data(), 5.0, &g, &err), SYMGNN_OK);
-  const symgnn_graph_view v = symgnn_graph_get_view(g);
-  const std::vector<double> ref = Reference(m).run(v);
-  const std::vector<double> got = predict(m, pos, kBox, sp);
-  double spread = 0.0;
-  for (double r : ref) spread = std::max(spread, std::fabs(r - ref[0]));
-  EXPECT_GT(spread, 1e-3) << "the random model should give atom-dependent output";
-  EXPECT_LT(max_rel(got, ref), 1e-5) << "width " << c.width << ", " << c.nlayers << " layers";
-  symgnn_graph_free(g);
+  expect_matches_reference(m, 300, 13, "width " + std::to_string(c.width));
   symgnn_model_free(m);
 }
 

@@ -717,6 +717,30 @@ double tensor_rel_diff(const std::vector<float> &a, const std::vector<float> &b,
   return std::sqrt(num) / std::max(std::sqrt(den), floor);
 }
 
+// Gradients `got` and `ref` agree tensor by tensor to 1e-5 relative, with a
+// floor of 1e-3 of the whole gradient's norm for tiny tensors (a single PReLU
+// slope); biases in front of a BatchNorm have a zero exact gradient (float
+// noise only) and are compared to the norm. Dead tensors are skipped.
+void expect_same_gradient(const std::vector<float> &got, const std::vector<float> &ref,
+                          const symgnn_model *m, int nelements) {
+  double norm = 0.0;
+  for (float g : ref) norm += (double)g * g;
+  norm = std::sqrt(norm);
+  double worst = 0.0;
+  std::string worst_name;
+  for (const Tensor &x : tensor_table(symgnn_model_layout(m), nelements)) {
+    if (x.dead) continue;
+    const double e = tensor_rel_diff(got, ref, x.off, x.size, x.prebn ? norm : 1e-3 * norm);
+    if (e > worst) {
+      worst = e;
+      worst_name = x.name;
+    }
+  }
+  std::printf("  worst per-tensor relative gradient difference %.2e (%s)\n", worst,
+              worst_name.c_str());
+  EXPECT_LT(worst, 1e-5) << worst_name;
+}
+
 TEST(TrainReduce, TwoRanksEachWithOneConfigurationMatchOneRankWithBoth) {
   const symgnn_arch arch = paper_arch8();
   const std::vector<double> t = random_transforms(2, 6);
@@ -755,25 +779,7 @@ TEST(TrainReduce, TwoRanksEachWithOneConfigurationMatchOneRankWithBoth) {
   EXPECT_LT(pmax, 1e-5);
   std::vector<float> sum(one.grad.size());
   for (size_t i = 0; i < sum.size(); ++i) sum[i] = ra.grad[i] + rc.grad[i];
-  // per-tensor relative difference, with a floor of 1e-3 of the whole gradient's
-  // norm for tiny tensors (a single PReLU slope); biases in front of a BatchNorm
-  // have a zero exact gradient (float noise only) and are compared to the norm
-  double norm = 0.0;
-  for (float g : one.grad) norm += (double)g * g;
-  norm = std::sqrt(norm);
-  double worst = 0.0;
-  std::string worst_name;
-  for (const Tensor &x : tensor_table(symgnn_model_layout(m), arch.nelements)) {
-    if (x.dead) continue;
-    const double e = tensor_rel_diff(sum, one.grad, x.off, x.size, x.prebn ? norm : 1e-3 * norm);
-    if (e > worst) {
-      worst = e;
-      worst_name = x.name;
-    }
-  }
-  std::printf("  worst per-tensor relative gradient difference %.2e (%s)\n", worst,
-              worst_name.c_str());
-  EXPECT_LT(worst, 1e-5) << worst_name;
+  expect_same_gradient(sum, one.grad, m, arch.nelements);
   for (size_t i = 0; i < t.size(); ++i)
     EXPECT_NEAR(ra.dtr[i] + rc.dtr[i], one.dtr[i], 1e-5 * (1.0 + std::fabs(one.dtr[i])));
   // running statistics updated identically on both ranks and equal to the single rank's
@@ -816,23 +822,7 @@ TEST(TrainThreads, OneAndTwoThreadsGiveTheSameStep) {
   for (int i = 0; i < b.n; ++i)
     pmax = std::max(pmax, (double)std::fabs(r[1].pred[i] - r[0].pred[i]));
   EXPECT_LT(pmax, 1e-5);
-  double norm = 0.0;
-  for (float g : r[0].grad) norm += (double)g * g;
-  norm = std::sqrt(norm);
-  double worst = 0.0;
-  std::string worst_name;
-  for (const Tensor &x : tensor_table(symgnn_model_layout(m), arch.nelements)) {
-    if (x.dead) continue;
-    const double e =
-        tensor_rel_diff(r[1].grad, r[0].grad, x.off, x.size, x.prebn ? norm : 1e-3 * norm);
-    if (e > worst) {
-      worst = e;
-      worst_name = x.name;
-    }
-  }
-  std::printf("  worst per-tensor relative gradient difference %.2e (%s)\n", worst,
-              worst_name.c_str());
-  EXPECT_LT(worst, 1e-5) << worst_name;
+  expect_same_gradient(r[1].grad, r[0].grad, m, arch.nelements);
   for (size_t i = 0; i < t.size(); ++i)
     EXPECT_NEAR(r[1].dtr[i], r[0].dtr[i], 1e-5 * (1.0 + std::fabs(r[0].dtr[i])));
   symgnn_model_free(m);
