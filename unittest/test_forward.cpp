@@ -14,6 +14,7 @@ extern "C" {
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -265,6 +266,34 @@ TEST(Forward, InstructionSetOverride) {
   if (!std::strcmp(want, "avx2") && __builtin_cpu_supports("x86-64-v3"))
     EXPECT_EQ(isa, SYMGNN_ISA_AVX2);
 #endif
+}
+
+// The float softmax of the attention (with its own exponential) against a
+// double softmax, for short and long rows, close and far-apart logits. The
+// float difference x - max carries a rounding error of up to 6e-8 |x - max|,
+// which the tolerance allows for; below exp(-87) the result is clamped.
+TEST(Forward, SoftmaxMatchesDoublePrecision) {
+  std::mt19937_64 rng(5);
+  for (int n : {1, 2, 7, 16, 33, 100, 257})
+    for (double spread : {0.0, 1e-3, 1.0, 30.0, 300.0}) {
+      std::uniform_real_distribution<double> u(-spread, spread);
+      std::vector<float> x(n);
+      for (float &v : x) v = (float)(u(rng) + 5.0);
+      const std::vector<float> logits = x;
+      double mx = x[0], sum = 0.0;
+      for (float v : x) mx = std::max(mx, (double)v);
+      std::vector<double> ref(n);
+      for (int i = 0; i < n; ++i) sum += ref[i] = std::exp((double)x[i] - mx);
+      for (double &r : ref) r /= sum;
+      symgnn_softmax(x.data(), n);
+      double got_sum = 0.0;
+      for (int i = 0; i < n; ++i) {
+        got_sum += x[i];
+        const double tol = (2e-6 + 1.2e-7 * (mx - logits[i])) * ref[i] + 1e-37;
+        EXPECT_NEAR(x[i], ref[i], tol) << "n " << n << ", spread " << spread;
+      }
+      EXPECT_NEAR(got_sum, 1.0, 1e-6);
+    }
 }
 
 TEST(Forward, BlockSizeDoesNotChangeResults) {

@@ -164,14 +164,16 @@ void symgnn_edge_tile_run(int isa, const symgnn_eval_layer_w *w, int dp,
 }
 
 /* exp(x) for x <= 0 in float, as plain arithmetic so the softmax loop
- * vectorizes (no libm call): x = n ln2 + r with |r| <= ln2/2, exp(r) by its
- * Taylor series to r^8 (truncation < 1e-8 relative), 2^n put into the exponent
- * bits. x is clamped at -87 (exp = 1.6e-38), negligible next to the softmax's
- * largest term, which is 1. */
+ * vectorizes (no libm call): x = n ln2 + r with n the integer nearest to
+ * x/ln2 and |r| <= ln2/2, exp(r) by its Taylor series to r^8 (truncation
+ * < 1e-8 relative), 2^n put into the exponent bits. The rounding is a
+ * conversion to int (truncation of x/ln2 - 1/2, which is <= 0), so it also
+ * holds under -ffast-math. x is clamped at -87 (exp = 1.6e-38), negligible
+ * next to the softmax's largest term, which is 1. */
 static inline __attribute__((always_inline)) float exp_nonpositive(float x) {
-  const float round_magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
   x = x < -87.0f ? -87.0f : x;
-  const float n = (x * 1.44269504f + round_magic) - round_magic;
+  const int32_t ni = (int32_t)(x * 1.44269504f - 0.5f);
+  const float n = (float)ni;
   const float r = (x - n * 0.693145752f) - n * 1.42860677e-6f; /* ln2 in two parts */
   float p = 1.0f / 40320.0f;
   p = p * r + 1.0f / 5040.0f;
@@ -186,7 +188,7 @@ static inline __attribute__((always_inline)) float exp_nonpositive(float x) {
     int32_t i;
     float f;
   } scale;
-  scale.i = ((int32_t)n + 127) << 23;
+  scale.i = (ni + 127) << 23;
   return p * scale.f;
 }
 

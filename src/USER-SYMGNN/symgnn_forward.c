@@ -9,7 +9,6 @@
 #include "symgnn_threads.h"
 
 #include <cblas.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
