@@ -164,7 +164,8 @@ std::vector<int> species_of(int n) {
 
 // Predict with the library for a configuration.
 std::vector<double> predict(const symgnn_model *m, const std::vector<double> &pos,
-                            const double lat[9], const std::vector<int> &sp, int block = 8192) {
+                            const double lat[9], const std::vector<int> &sp, int block = 8192,
+                            int threads = 0) {
   symgnn_error err;
   symgnn_graph *g = nullptr;
   const int n = (int)sp.size();
@@ -173,6 +174,7 @@ std::vector<double> predict(const symgnn_model *m, const std::vector<double> &po
   symgnn_eval *ev = nullptr;
   EXPECT_EQ(symgnn_eval_create(m, &ev, &err), SYMGNN_OK) << err.message;
   symgnn_eval_set_block_edges(ev, block);
+  symgnn_eval_set_threads(ev, threads);
   std::vector<double> out(n);
   const symgnn_graph_view v = symgnn_graph_get_view(g);
   EXPECT_EQ(symgnn_predict(ev, &v, out.data(), &err), SYMGNN_OK) << err.message;
@@ -304,6 +306,19 @@ TEST(Forward, BlockSizeDoesNotChangeResults) {
   const std::vector<double> a = predict(m, pos, kBox, sp, 8192);
   const std::vector<double> b = predict(m, pos, kBox, sp, 1); // one destination per block
   EXPECT_LT(max_rel(a, b), 1e-6);
+  symgnn_model_free(m);
+}
+
+// Blocks are shared among the threads; every destination's result is computed
+// by one thread in the same order, so any thread count gives the same values.
+TEST(Forward, ThreadCountDoesNotChangeResults) {
+  const std::vector<double> t = random_transforms(2, 3);
+  symgnn_model *m = random_model(2, t.data(), 6);
+  const std::vector<double> pos = random_config(400, kBox, 2.0, 14);
+  const std::vector<int> sp = species_of(400);
+  const std::vector<double> one = predict(m, pos, kBox, sp, 512, 1);
+  for (int threads : {2, 3})
+    EXPECT_LT(max_rel(predict(m, pos, kBox, sp, 512, threads), one), 1e-6) << threads;
   symgnn_model_free(m);
 }
 

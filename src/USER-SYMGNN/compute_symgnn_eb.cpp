@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 using namespace LAMMPS_NS;
@@ -67,7 +68,8 @@ bool edge_before(const Edge &a, const Edge &b) {
 
 // Keywords that end the list of element names.
 bool is_keyword(const char *word) {
-  return strcmp(word, "block") == 0 || strcmp(word, "duplicates") == 0;
+  return strcmp(word, "block") == 0 || strcmp(word, "threads") == 0 ||
+         strcmp(word, "duplicates") == 0;
 }
 
 // Outcome of reading the model file on rank 0, broadcast with its size.
@@ -108,12 +110,23 @@ ComputeSymGNNEB::ComputeSymGNNEB(LAMMPS *lmp, int narg, char **arg)
 
   int block_edges = 0;
   bool allow_duplicates = false;
+  // threads per rank: OMP_NUM_THREADS when set, else 1 (as LAMMPS itself does), so that
+  // a run with one MPI rank per core does not start one thread per core in every rank
+  const char *omp_env = std::getenv("OMP_NUM_THREADS");
+  nthreads = omp_env ? std::max(1, std::atoi(omp_env)) : 1;
   while (iarg < narg) {
     if (strcmp(arg[iarg], "block") == 0) {
       if (iarg + 2 > narg) utils::missing_cmd_args(FLERR, "compute symgnn/eb block", error);
       block_edges = utils::inumeric(FLERR, arg[iarg + 1], false, lmp);
       if (block_edges < 1)
         error->all(FLERR, "Compute symgnn/eb block must be a positive edge count, got {}",
+                   arg[iarg + 1]);
+      iarg += 2;
+    } else if (strcmp(arg[iarg], "threads") == 0) {
+      if (iarg + 2 > narg) utils::missing_cmd_args(FLERR, "compute symgnn/eb threads", error);
+      nthreads = utils::inumeric(FLERR, arg[iarg + 1], false, lmp);
+      if (nthreads < 1)
+        error->all(FLERR, "Compute symgnn/eb threads must be a positive thread count, got {}",
                    arg[iarg + 1]);
       iarg += 2;
     } else if (strcmp(arg[iarg], "duplicates") == 0) {
@@ -135,6 +148,7 @@ ComputeSymGNNEB::ComputeSymGNNEB(LAMMPS *lmp, int narg, char **arg)
     error->all(FLERR, "Compute symgnn/eb cannot prepare model {} for evaluation: {} ({})",
                model_path, err.message, symgnn_status_name(err.code));
   if (block_edges > 0) symgnn_eval_set_block_edges(eval, block_edges);
+  symgnn_eval_set_threads(eval, nthreads);
   width = symgnn_eval_width(eval);
   nlayers = symgnn_eval_nlayers(eval);
 
@@ -276,6 +290,7 @@ void ComputeSymGNNEB::log_model_and_mapping(const std::vector<std::string> &name
   }
   if (energy_scale != 1.0)
     msg += fmt::format("  output converted from eV to kcal/mol (x {})\n", energy_scale);
+  msg += fmt::format("  {} OpenMP thread(s) per MPI rank\n", nthreads);
   utils::logmesg(lmp, msg);
 }
 

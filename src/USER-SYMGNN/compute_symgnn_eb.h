@@ -48,6 +48,7 @@ private:
   double energy_scale; // eV -> energy unit of the run
   int width;           // node-state floats per atom, forwarded once per layer
   int nlayers;
+  int nthreads;             // OpenMP threads of one evaluation on this rank
   std::vector<int> typemap; // atom type -> model species, -1 for NULL types
   class NeighList *list;
 

@@ -160,6 +160,10 @@ symgnn_status symgnn_eval_create(const symgnn_model *model, symgnn_eval **out, s
 void symgnn_eval_free(symgnn_eval *ev);
 /* Largest number of edges processed at once (memory bound); default 512. */
 void symgnn_eval_set_block_edges(symgnn_eval *ev, int nedges);
+/* Threads of the forward pass (OpenMP; each thread calls single-threaded
+ * BLAS); 0, the default, takes OpenMP's default (OMP_NUM_THREADS or all
+ * cores). Results do not depend on it beyond float rounding. */
+void symgnn_eval_set_threads(symgnn_eval *ev, int nthreads);
 
 /* Layer-by-layer steps, so a caller (LAMMPS) can exchange ghost node states
  * between layers:

@@ -41,7 +41,8 @@ struct symgnn_eval {
   float *out_w; /* [width] */
   float out_b;
   int block_edges;
-  int edge_isa; /* instruction set of the edge kernels (symgnn_edge_isa) */
+  int edge_isa;      /* instruction set of the edge kernels (symgnn_edge_isa) */
+  int threads_asked; /* symgnn_eval_set_threads; 0: OpenMP's default */
   /* state of the current pass */
   symgnn_graph_view graph;
   int64_t nedges;

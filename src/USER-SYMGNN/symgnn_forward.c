@@ -49,6 +49,10 @@ void symgnn_eval_set_block_edges(symgnn_eval *ev, int nedges) {
   ev->block_edges = nedges < 1 ? 1 : nedges;
 }
 
+void symgnn_eval_set_threads(symgnn_eval *ev, int nthreads) {
+  ev->threads_asked = nthreads < 0 ? 0 : nthreads;
+}
+
 float *symgnn_eval_node_state(symgnn_eval *ev) { return ev->h; }
 int symgnn_eval_width(const symgnn_eval *ev) { return ev->width; }
 int symgnn_eval_nlayers(const symgnn_eval *ev) { return ev->nlayers; }
@@ -89,7 +93,7 @@ static symgnn_status reserve(symgnn_eval *ev, const symgnn_graph_view *g, int ma
     if (ev->layer[l].hwp > hwmax) hwmax = ev->layer[l].hwp;
     if (ev->layer[l].heads > hmax) hmax = ev->layer[l].heads;
   }
-  ev->nthreads = symgnn_threads_max();
+  ev->nthreads = ev->threads_asked > 0 ? ev->threads_asked : symgnn_threads_max();
   const size_t d = (size_t)ev->width, nt = (size_t)g->ntotal, nl = (size_t)g->nlocal;
   const size_t ne = (size_t)ev->nedges, nth = (size_t)ev->nthreads;
   const size_t blk = (size_t)(maxdeg > ev->block_edges ? maxdeg : ev->block_edges);

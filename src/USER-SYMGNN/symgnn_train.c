@@ -58,7 +58,14 @@ static symgnn_status check_inputs(const symgnn_graph_view *g, const symgnn_model
   if (o->bn_average_step < 0)
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "BatchNorm average step %lld is negative",
                             (long long)o->bn_average_step);
+  if (o->threads < 0)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "thread count %d is negative", o->threads);
   return SYMGNN_OK;
+}
+
+/* Threads of a step: as asked in the options, else OpenMP's default. */
+static int step_threads(const symgnn_train_opts *o) {
+  return o->threads > 0 ? o->threads : symgnn_threads_max();
 }
 
 /* Destination blocks holding whole destinations with at most blkcap edges. */
@@ -101,7 +108,7 @@ static symgnn_status prepare(symgnn_trainer *tr, symgnn_model *model,
   const int64_t ne = st == SYMGNN_OK ? graph->offsets[n] : 0;
   const int64_t blkcap = maxdeg > SYMGNN_TRAIN_BLOCK ? maxdeg : SYMGNN_TRAIN_BLOCK;
   if (st == SYMGNN_OK &&
-      !symgnn_trainer_reserve(tr, n, ne, ntr, blkcap, maxdeg, symgnn_threads_max()))
+      !symgnn_trainer_reserve(tr, n, ne, ntr, blkcap, maxdeg, step_threads(opts)))
     st = symgnn_set_error(err, SYMGNN_ERR_NOMEM,
                           "out of memory for a training step on %d nodes and %lld edges", n,
                           (long long)ne);
@@ -183,7 +190,7 @@ symgnn_status symgnn_trainer_step(symgnn_trainer *tr, symgnn_model *model,
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "trainer, model, graph and options are required");
   /* every large product runs inside the step's own parallel loops, so
    * OpenBLAS's threads would only compete with them for the cores */
-  const int nth = symgnn_threads_max(), blas = symgnn_blas_single(nth);
+  const int nth = step_threads(opts), blas = symgnn_blas_single(nth);
   const symgnn_status st = run_step(tr, model, graph, labels, ntransforms, transforms, opts, loss,
                                     grad, dtransforms, pred, err);
   symgnn_blas_restore(nth, blas);

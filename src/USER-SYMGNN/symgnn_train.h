@@ -28,10 +28,14 @@ typedef struct {
    * updated once per transform, use 1/((n-1) K + k + 1) for transform k of K,
    * so after n steps every BN holds the mean of all its batch statistics. */
   int64_t bn_average_step;
+  /* threads of the step's loops (OpenMP, single-threaded BLAS inside); 0:
+   * OpenMP's default (OMP_NUM_THREADS or all cores) */
+  int threads;
   symgnn_reduce reduce;
 } symgnn_train_opts;
 
-/* Default options: dropout 0.25, momentum 0.1 (EMA), statistics updated, serial. */
+/* Default options: dropout 0.25, momentum 0.1 (EMA), statistics updated,
+ * OpenMP's default thread count, serial. */
 void symgnn_train_opts_default(symgnn_train_opts *opts);
 
 typedef struct symgnn_trainer symgnn_trainer;

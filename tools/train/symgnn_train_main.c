@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 static void usage(FILE *out) {
   fputs("usage: symgnn-train CONFIG [--dry-run] [--restart CHECKPOINT] [--stop-at STEP]\n"
@@ -181,9 +184,25 @@ static int parse_args(int argc, char **argv, symgnn_tr_options *o, int rank) {
   return 0;
 }
 
+/* With several MPI ranks and no OMP_NUM_THREADS, one OpenMP thread per rank
+ * (as LAMMPS does), so that ranks on the same node do not each start one
+ * thread per core. Said once on rank 0. */
+static void default_threads(const symgnn_tr_comm *comm) {
+#ifdef _OPENMP
+  if (comm->size > 1 && !getenv("OMP_NUM_THREADS")) {
+    omp_set_num_threads(1);
+    if (comm->rank == 0)
+      printf("threads: 1 OpenMP thread per MPI rank (set OMP_NUM_THREADS for more)\n");
+  }
+#else
+  (void)comm;
+#endif
+}
+
 int main(int argc, char **argv) {
   symgnn_tr_comm comm;
   symgnn_tr_comm_init(&argc, &argv, &comm);
+  default_threads(&comm);
   int redraw_mode = 0, recalib_mode = 0;
   for (int i = 1; i < argc; ++i) {
     redraw_mode |= !strcmp(argv[i], "--redraw-transforms");

@@ -125,6 +125,7 @@ error)
   units-lj) expect_error "$2" "requires units metal or real .*; units lj is not supported" in.eb -var units lj ;;
   ghost-range) expect_error "$2" "cutoff 5 \(from the model\) plus neighbor skin 2 exceeds the ghost atom range 4; use 'comm_modify cutoff 7' or larger" in.eb -var paircut 2.0 ;;
   bad-block) expect_error "$2" "block must be a positive edge count, got 0" in.eb -var elems "Cu Zr block 0" ;;
+  bad-threads) expect_error "$2" "threads must be a positive thread count, got 0" in.eb -var elems "Cu Zr threads 0" ;;
   version-mismatch) expect_error "$2" "compiled for LAMMPS version '1 Jan 2000' but is loaded into LAMMPS version '[0-9]+ [A-Z][a-z]+ [0-9]+'" --plugin "$FAKE_PLUGIN" in.eb ;;
   *) die "unknown error case $2" ;;
   esac
@@ -160,6 +161,11 @@ consistency)
   block)
     run_lmp block plugin 1 in.eb -var elems "Cu Zr block 100" -var dump block.dump
     "$CHECK" reference block.dump c_eb model.bin Cu Zr --rtol 1e-5
+    ;;
+  threads)
+    run_lmp threads plugin 1 in.eb -var elems "Cu Zr threads 2" -var dump threads.dump
+    grep -q "2 OpenMP thread(s) per MPI rank" threads.out || die "threads: the log does not name 2 threads"
+    "$CHECK" reference threads.dump c_eb model.bin Cu Zr --rtol 1e-5
     ;;
   comm-cutoff)
     run_lmp commcut plugin 2 in.eb -var paircut 2.0 -var commcut 7.0 -var dump commcut.dump
