@@ -114,21 +114,22 @@ ComputeSymGNNEB::ComputeSymGNNEB(LAMMPS *lmp, int narg, char **arg)
   // a run with one MPI rank per core does not start one thread per core in every rank
   const char *omp_env = std::getenv("OMP_NUM_THREADS");
   nthreads = omp_env ? std::max(1, std::atoi(omp_env)) : 1;
+  // value of keyword arg[iarg], a positive count of `what`
+  auto positive_count = [&](const char *what) {
+    const std::string key = arg[iarg];
+    if (iarg + 2 > narg) utils::missing_cmd_args(FLERR, "compute symgnn/eb " + key, error);
+    const int value = utils::inumeric(FLERR, arg[iarg + 1], false, lmp);
+    if (value < 1)
+      error->all(FLERR, "Compute symgnn/eb {} must be a positive {} count, got {}", key, what,
+                 arg[iarg + 1]);
+    iarg += 2;
+    return value;
+  };
   while (iarg < narg) {
     if (strcmp(arg[iarg], "block") == 0) {
-      if (iarg + 2 > narg) utils::missing_cmd_args(FLERR, "compute symgnn/eb block", error);
-      block_edges = utils::inumeric(FLERR, arg[iarg + 1], false, lmp);
-      if (block_edges < 1)
-        error->all(FLERR, "Compute symgnn/eb block must be a positive edge count, got {}",
-                   arg[iarg + 1]);
-      iarg += 2;
+      block_edges = positive_count("edge");
     } else if (strcmp(arg[iarg], "threads") == 0) {
-      if (iarg + 2 > narg) utils::missing_cmd_args(FLERR, "compute symgnn/eb threads", error);
-      nthreads = utils::inumeric(FLERR, arg[iarg + 1], false, lmp);
-      if (nthreads < 1)
-        error->all(FLERR, "Compute symgnn/eb threads must be a positive thread count, got {}",
-                   arg[iarg + 1]);
-      iarg += 2;
+      nthreads = positive_count("thread");
     } else if (strcmp(arg[iarg], "duplicates") == 0) {
       if (iarg + 2 > narg) utils::missing_cmd_args(FLERR, "compute symgnn/eb duplicates", error);
       allow_duplicates = utils::logical(FLERR, arg[iarg + 1], false, lmp) == 1;
