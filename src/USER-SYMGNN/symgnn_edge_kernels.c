@@ -38,18 +38,20 @@ SYMGNN_VECTOR(4)
 SYMGNN_VECTOR(8)
 SYMGNN_VECTOR(16)
 
-/* Sums of the lanes, halving the vector each step. */
+/* Sums of the lanes, halving the vector each step (halves built from
+ * subscripts rather than __builtin_shufflevector, which GCC has only since
+ * version 12). */
 static inline __attribute__((always_inline)) float hsum4(v4 v) {
-  const v4 c = v + __builtin_shufflevector(v, v, 2, 3, 0, 1);
-  return c[0] + c[1];
+  return (v[0] + v[2]) + (v[1] + v[3]);
 }
 static inline __attribute__((always_inline)) float hsum8(v8 v) {
-  return hsum4(__builtin_shufflevector(v, v, 0, 1, 2, 3) +
-               __builtin_shufflevector(v, v, 4, 5, 6, 7));
+  const v4 lo = {v[0], v[1], v[2], v[3]}, hi = {v[4], v[5], v[6], v[7]};
+  return hsum4(lo + hi);
 }
 static inline __attribute__((always_inline)) float hsum16(v16 v) {
-  return hsum8(__builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
-               __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15));
+  const v8 lo = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
+  const v8 hi = {v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]};
+  return hsum8(lo + hi);
 }
 
 /* Tile operands (edge states, activations) are kept in panels: feature k of

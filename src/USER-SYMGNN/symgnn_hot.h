@@ -6,7 +6,8 @@
 #ifndef SYMGNN_HOT_H
 #define SYMGNN_HOT_H
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#if defined(__GNUC__) && __GNUC__ >= 12 && !defined(__clang__) && defined(__x86_64__) &&           \
+    defined(__linux__) /* x86-64-v3/v4 in target() and __builtin_cpu_supports: GCC 12 */
 #define SYMGNN_MULTIVERSION 1
 #define SYMGNN_HOT __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
