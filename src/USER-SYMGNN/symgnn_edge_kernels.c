@@ -20,15 +20,15 @@
 #define SYMGNN_VECTOR(N)                                                                           \
   typedef float v##N __attribute__((vector_size(4 * N)));                                          \
   typedef int32_t vi##N __attribute__((vector_size(4 * N)));                                       \
-  static inline __attribute__((always_inline)) v##N load##N(const float *p) {                      \
+  static inline __attribute__((always_inline, unused)) v##N load##N(const float *p) {              \
     v##N v;                                                                                        \
     memcpy(&v, p, sizeof v);                                                                       \
     return v;                                                                                      \
   }                                                                                                \
-  static inline __attribute__((always_inline)) void store##N(float *p, v##N v) {                   \
+  static inline __attribute__((always_inline, unused)) void store##N(float *p, v##N v) {           \
     memcpy(p, &v, sizeof v);                                                                       \
   }                                                                                                \
-  static inline __attribute__((always_inline)) v##N leaky##N(v##N u) {                             \
+  static inline __attribute__((always_inline, unused)) v##N leaky##N(v##N u) {                     \
     const v##N zero = {0.0f};                                                                      \
     const vi##N pos = u > zero;                                                                    \
     const v##N neg = u * LEAKY_SLOPE;                                                              \
@@ -41,14 +41,14 @@ SYMGNN_VECTOR(16)
 /* Sums of the lanes, halving the vector each step (halves built from
  * subscripts rather than __builtin_shufflevector, which GCC has only since
  * version 12). */
-static inline __attribute__((always_inline)) float hsum4(v4 v) {
+static inline __attribute__((always_inline, unused)) float hsum4(v4 v) {
   return (v[0] + v[2]) + (v[1] + v[3]);
 }
-static inline __attribute__((always_inline)) float hsum8(v8 v) {
+static inline __attribute__((always_inline, unused)) float hsum8(v8 v) {
   const v4 lo = {v[0], v[1], v[2], v[3]}, hi = {v[4], v[5], v[6], v[7]};
   return hsum4(lo + hi);
 }
-static inline __attribute__((always_inline)) float hsum16(v16 v) {
+static inline __attribute__((always_inline, unused)) float hsum16(v16 v) {
   const v8 lo = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
   const v8 hi = {v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]};
   return hsum8(lo + hi);
