@@ -29,9 +29,9 @@ int symgnn_edge_isa(void);
  *   f = LeakyReLU(a_s + b_t + g W_fij^T)
  *   logit[i][h * stride] = f_h . attn_h
  * and, unless the layer is the last, the residual edge update
- *   g += f P_e^T + pe_b.
- * with the kernel of instruction set isa (symgnn_edge_isa); scratch holds
- * SYMGNN_TILE_EDGES * (hwp + dp) floats. */
+ *   g += f P_e^T + pe_b,
+ * computed by the kernel of instruction set isa (symgnn_edge_isa); scratch
+ * holds SYMGNN_TILE_EDGES * (hwp + dp) floats. */
 void symgnn_edge_tile_run(int isa, const symgnn_eval_layer_w *w, int dp,
                           const symgnn_edge_tile *tile, size_t stride, float *scratch);
 

@@ -1,8 +1,9 @@
 /* Train-mode backward pass of one message-passing layer. Edge work is done
- * in blocks of whole destinations from the stored f and softmax weights:
- * the BN_edge/projection gradient enters through one product per block, the
- * fused attention kernel turns it into du, and two products per block give
- * the gradients of W_fij and of the incoming edge state. */
+ * in blocks of whole destinations, shared among the threads, from the stored
+ * f and softmax weights: the BN_edge/projection gradient enters through one
+ * product per block, the fused attention kernel turns it into du, and two
+ * products per block give the gradients of W_fij and of the incoming edge
+ * state. */
 #include "symgnn_threads.h"
 #include "symgnn_train_attention.h"
 #include "symgnn_train_impl.h"

@@ -1,8 +1,9 @@
 /* Train-mode forward pass of one message-passing layer (EGAT + BN +
  * projection + residual + dropout). The edge pre-activation is computed in
- * blocks of whole destinations; only f = LeakyReLU(u) and the softmax weights
- * are kept for the backward pass. BN_edge is folded into the edge projection,
- * so BN_edge(f) is never materialized. */
+ * blocks of whole destinations, shared among the threads; only f =
+ * LeakyReLU(u) and the softmax weights are kept for the backward pass.
+ * BN_edge is folded into the edge projection, so BN_edge(f) is never
+ * materialized. */
 #include "symgnn_threads.h"
 #include "symgnn_train_attention.h"
 #include "symgnn_train_impl.h"
