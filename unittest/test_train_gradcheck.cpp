@@ -804,23 +804,28 @@ TEST(TrainThreads, OneAndTwoThreadsGiveTheSameStep) {
   const std::vector<double> t = random_transforms(2, 8);
   const Batch b = make_config(300, 8, 5.0, 71); // about 10000 edges: several edge blocks
   ASSERT_GT(b.off.back(), 4 * 1024) << "the batch should span several edge blocks";
-  symgnn_train_opts o = no_dropout();
-  symgnn_model *m = make_model(arch, t, 31);
-  StepResult r[2];
-  for (int k = 0; k < 2; ++k) {
-    o.threads = k + 1; /* two threads even on a one-core machine */
-    Trainer tr(m);
-    r[k] = run_step(tr.tr, m, b, t, o, true);
+  for (double dropout : {0.0, 0.25}) { /* the masks come from the seed, not the threads */
+    SCOPED_TRACE("dropout " + std::to_string(dropout));
+    symgnn_train_opts o = no_dropout();
+    o.dropout = dropout;
+    o.seed = 77;
+    symgnn_model *m = make_model(arch, t, 31);
+    StepResult r[2];
+    for (int k = 0; k < 2; ++k) {
+      o.threads = k + 1; /* two threads even on a one-core machine */
+      Trainer tr(m);
+      r[k] = run_step(tr.tr, m, b, t, o, true);
+    }
+    EXPECT_NEAR(r[1].loss, r[0].loss, 1e-6 * r[0].loss);
+    double pmax = 0.0;
+    for (int i = 0; i < b.n; ++i)
+      pmax = std::max(pmax, (double)std::fabs(r[1].pred[i] - r[0].pred[i]));
+    EXPECT_LT(pmax, 1e-5);
+    expect_same_gradient(r[1].grad, r[0].grad, m, arch.nelements);
+    for (size_t i = 0; i < t.size(); ++i)
+      EXPECT_NEAR(r[1].dtr[i], r[0].dtr[i], 1e-5 * (1.0 + std::fabs(r[0].dtr[i])));
+    symgnn_model_free(m);
   }
-  EXPECT_NEAR(r[1].loss, r[0].loss, 1e-6 * r[0].loss);
-  double pmax = 0.0;
-  for (int i = 0; i < b.n; ++i)
-    pmax = std::max(pmax, (double)std::fabs(r[1].pred[i] - r[0].pred[i]));
-  EXPECT_LT(pmax, 1e-5);
-  expect_same_gradient(r[1].grad, r[0].grad, m, arch.nelements);
-  for (size_t i = 0; i < t.size(); ++i)
-    EXPECT_NEAR(r[1].dtr[i], r[0].dtr[i], 1e-5 * (1.0 + std::fabs(r[0].dtr[i])));
-  symgnn_model_free(m);
 #endif
 }
 
@@ -996,6 +1001,29 @@ TEST(TrainDropout, FixedSeedIsDeterministicAndSeedsDiffer) {
   for (int i = 0; i < b.n; ++i) changed += a.pred[i] != off.pred[i];
   EXPECT_GT(changed, b.n / 2);
   symgnn_model_free(m);
+}
+
+// Masks applied element by element as documented (bit i of word i/64 keeps
+// element i), over several of the applier's chunks and any element count, on
+// one and two threads.
+TEST(TrainDropout, ApplyKeepsExactlyTheMaskedElements) {
+  std::mt19937_64 rng(9);
+  for (size_t n : {size_t(1), size_t(63), size_t(200003)}) {
+    std::vector<uint64_t> bits((n + 63) / 64);
+    for (uint64_t &w : bits) w = rng();
+    std::vector<float> x0(n);
+    for (size_t i = 0; i < n; ++i) x0[i] = 1.0f + (float)(i % 97);
+    for (int nth : {1, 2}) {
+      std::vector<float> x = x0;
+      symgnn_dropout_apply(x.data(), bits.data(), n, 4.0f / 3.0f, nth);
+      size_t wrong = 0;
+      for (size_t i = 0; i < n; ++i) {
+        const bool keep = (bits[i / 64] >> (i % 64)) & 1u;
+        wrong += x[i] != (keep ? x0[i] * (4.0f / 3.0f) : 0.0f);
+      }
+      EXPECT_EQ(wrong, 0u) << "n " << n << ", threads " << nth;
+    }
+  }
 }
 
 TEST(TrainErrors, BadInputsAreRejectedWithSpecificMessages) {

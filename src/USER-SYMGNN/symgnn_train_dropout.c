@@ -29,12 +29,10 @@ void symgnn_dropout_draw(uint64_t *bits, size_t n, double p, uint64_t seed, uint
   if (tail) bits[nw - 1] &= ((uint64_t)1 << tail) - 1;
 }
 
-/* Eight elements per mask byte through a byte -> 8 factors table. */
+/* Elements [0, n) of one range whose mask starts at bit 0 of bits[0]: eight
+ * elements per mask byte through a byte -> 8 factors table. */
 SYMGNN_HOT
-void symgnn_dropout_apply(float *x, const uint64_t *bits, size_t n, float scale) {
-  float table[256][8];
-  for (int c = 0; c < 256; ++c)
-    for (int b = 0; b < 8; ++b) table[c][b] = ((c >> b) & 1) ? scale : 0.0f;
+static void apply_range(float *x, const uint64_t *bits, size_t n, const float (*table)[8]) {
   const size_t nbytes = n / 8;
   for (size_t i = 0; i < nbytes; ++i) {
     const float *f = table[(bits[i / 8] >> (8 * (i % 8))) & 0xffu];
@@ -42,6 +40,20 @@ void symgnn_dropout_apply(float *x, const uint64_t *bits, size_t n, float scale)
 #pragma omp simd
     for (int b = 0; b < 8; ++b) xi[b] *= f[b];
   }
+  const float scale = table[255][0];
   for (size_t i = 8 * nbytes; i < n; ++i)
     x[i] = ((bits[i >> 6] >> (i & 63)) & 1u) ? x[i] * scale : 0.0f;
+}
+
+void symgnn_dropout_apply(float *x, const uint64_t *bits, size_t n, float scale, int nth) {
+  float table[256][8];
+  for (int c = 0; c < 256; ++c)
+    for (int b = 0; b < 8; ++b) table[c][b] = ((c >> b) & 1) ? scale : 0.0f;
+  const size_t chunk = 65536; /* elements, a multiple of 64: every chunk starts a mask word */
+  const size_t nchunk = (n + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1 && nchunk > 1)
+  for (size_t c = 0; c < nchunk; ++c) {
+    const size_t i0 = c * chunk;
+    apply_range(x + i0, bits + i0 / 64, n - i0 < chunk ? n - i0 : chunk, (const float(*)[8])table);
+  }
 }

@@ -14,8 +14,8 @@ extern "C" {
 /* Keep bits (bit i set = element i kept) for n elements with drop probability
  * p, from stream `stream` of `seed`. */
 void symgnn_dropout_draw(uint64_t *bits, size_t n, double p, uint64_t seed, uint64_t stream);
-/* x[i] *= scale where bit i is set, x[i] = 0 elsewhere. */
-void symgnn_dropout_apply(float *x, const uint64_t *bits, size_t n, float scale);
+/* x[i] *= scale where bit i is set, x[i] = 0 elsewhere, on nth threads. */
+void symgnn_dropout_apply(float *x, const uint64_t *bits, size_t n, float scale, int nth);
 
 #ifdef __cplusplus
 }

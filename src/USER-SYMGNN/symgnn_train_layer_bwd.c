@@ -166,11 +166,15 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a, const 
     const double *acc = TB_D(tr->tacc) + (size_t)t * accsz;
     for (int j = 0; j < hw; ++j) s->gacc[L->attn + j] += acc[j];
     for (size_t j = 0; j < (size_t)hw * d; ++j) s->gacc[L->w_fij + j] += acc[hm + j];
-    if (t == 0) continue;
-    const float *dab_t = TB_F(tr->tnode) + (size_t)(t - 1) * s->n * 3 * hm, *dz_t = dab_t + nab;
-    for (size_t j = 0; j < nab; ++j) a->dab[j] += dab_t[j];
-    for (size_t j = 0; j < nz; ++j) a->dz[j] += dz_t[j];
   }
+  /* the other threads' copies, added in thread order, split by rows */
+#pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
+  for (int r = 0; r < s->n; ++r)
+    for (int t = 1; t < nth; ++t) {
+      const float *dab_t = TB_F(tr->tnode) + (size_t)(t - 1) * s->n * 3 * hm, *dz_t = dab_t + nab;
+      for (size_t j = (size_t)r * 2 * hw; j < (size_t)(r + 1) * 2 * hw; ++j) a->dab[j] += dab_t[j];
+      for (size_t j = (size_t)r * hw; j < (size_t)(r + 1) * hw; ++j) a->dz[j] += dz_t[j];
+    }
 }
 
 void symgnn_layer_backward(symgnn_step *s, int l) {
@@ -181,9 +185,11 @@ void symgnn_layer_backward(symgnn_step *s, int l) {
   const float *p = s->params, *h = TB_F(tr->h[l]);
   float *dh = TB_F(tr->dh), *dg = TB_F(tr->dg), *dab = TB_F(tr->ab), *dz = TB_F(tr->dz);
   if (s->keep_scale > 0.0f) {
-    symgnn_dropout_apply(dh, (const uint64_t *)tr->hmask[l].p, (size_t)s->n * d, s->keep_scale);
+    symgnn_dropout_apply(dh, (const uint64_t *)tr->hmask[l].p, (size_t)s->n * d, s->keep_scale,
+                         tr->nth);
     if (!last)
-      symgnn_dropout_apply(dg, (const uint64_t *)tr->gmask[l].p, (size_t)s->ne * d, s->keep_scale);
+      symgnn_dropout_apply(dg, (const uint64_t *)tr->gmask[l].p, (size_t)s->ne * d, s->keep_scale,
+                           tr->nth);
   }
   symgnn_attn a;
   symgnn_layer_attn_args(s, l, &a);

@@ -84,7 +84,7 @@ static void edge_update(symgnn_step *s, int l, const symgnn_bn *bn) {
     uint64_t *bits = (uint64_t *)tr->gmask[l].p;
     symgnn_dropout_draw(bits, (size_t)s->ne * d, s->opts->dropout, s->opts->seed,
                         2 * (uint64_t)l + 1);
-    symgnn_dropout_apply(gn, bits, (size_t)s->ne * d, s->keep_scale);
+    symgnn_dropout_apply(gn, bits, (size_t)s->ne * d, s->keep_scale, tr->nth);
   }
 }
 
@@ -152,7 +152,7 @@ void symgnn_layer_forward(symgnn_step *s, int l) {
   if (s->keep_scale > 0.0f) {
     uint64_t *bits = (uint64_t *)tr->hmask[l].p;
     symgnn_dropout_draw(bits, (size_t)s->n * d, s->opts->dropout, s->opts->seed, 2 * (uint64_t)l);
-    symgnn_dropout_apply(hn, bits, (size_t)s->n * d, s->keep_scale);
+    symgnn_dropout_apply(hn, bits, (size_t)s->n * d, s->keep_scale, tr->nth);
   }
   if (last) return; /* the last layer's edge output is never used */
   symgnn_step_bn(s, &L->bn_edge, symgnn_slot_layer_bn(l, 1), work, &bn);
