@@ -1,4 +1,5 @@
-// Shared helpers of the core tests: random models, random glass-like configurations.
+// Shared helpers of the tests: random models, random glass-like configurations, small
+// architectures and identity-transform models.
 #ifndef SYMGNN_TEST_SUPPORT_H
 #define SYMGNN_TEST_SUPPORT_H
 
@@ -102,6 +103,33 @@ inline symgnn_model *random_model(int K, const double *transforms, uint64_t seed
     }
   symgnn_model_set_label_norm(m, 1.6346, 0.3104);
   return m;
+}
+
+// The paper's architecture for the elements Cu and Zr.
+inline symgnn_arch cuzr_arch() {
+  const char *names[2] = {"Cu", "Zr"};
+  symgnn_arch arch;
+  symgnn_arch_default(&arch, 2, names);
+  return arch;
+}
+
+// The smallest architecture for Cu and Zr: width 4, one layer with one head,
+// decoder depth 1 (tests of the tools, where the weights do not matter).
+inline symgnn_arch tiny_arch() {
+  symgnn_arch arch = cuzr_arch();
+  arch.width = 4;
+  arch.nlayers = 1;
+  arch.heads[0] = 1;
+  arch.decoder_depth = 1;
+  return arch;
+}
+
+// A model of `arch` with the identity as its one transform and initial
+// weights from `seed`; nullptr (and err filled) when the architecture is refused.
+inline symgnn_model *identity_model(const symgnn_arch &arch, uint64_t seed, symgnn_error *err) {
+  const double id[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+  symgnn_model *m = nullptr;
+  return symgnn_model_create(&arch, 1, id, seed, &m, err) == SYMGNN_OK ? m : nullptr;
 }
 
 } // namespace symgnn_test

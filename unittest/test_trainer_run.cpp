@@ -23,8 +23,12 @@
 #include "symgnn.h"
 #include "symgnn_layout.h"
 #include "symgnn_train.h"
+#include "test_support.h"
 
 namespace {
+
+using symgnn_test::cuzr_arch;
+using symgnn_test::identity_model;
 
 const std::string kTrain = SYMGNN_TRAIN_EXE;
 const std::string kRotcheck = SYMGNN_ROTCHECK_EXE;
@@ -143,6 +147,8 @@ std::string read_text(const std::string &path) {
   return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
+const char *kSmallModel = "model: {width: 8, heads: [2, 1], decoder_depth: 2, dropout: 0.0}\n";
+
 class TrainerRun : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
@@ -171,6 +177,18 @@ protected:
     return d;
   }
 
+  // A learned-mode run on the small model (4 samples per step, 6 inference
+  // transforms, lr 0.01) for the given epochs and evaluation interval.
+  std::string learned_config(const std::string &name, int epochs, int eval_interval) {
+    return config(name, std::string(kSmallModel) +
+                            "symmetrization: {mode: learned, samples_per_step: 4, "
+                            "inference_transforms: 6, seed: 4, init_sigma: 0.8}\n"
+                            "optimizer: {lr: 0.01, clip_norm: 0}\n"
+                            "training: {batch: 2, epochs: " +
+                            std::to_string(epochs) +
+                            ", eval_interval: " + std::to_string(eval_interval) + ", seed: 1}\n");
+  }
+
   void expect_exact_restart(const std::string &name, const std::string &body);
 
   static std::string dir_;
@@ -179,8 +197,6 @@ protected:
 
 std::string TrainerRun::dir_;
 double TrainerRun::box_L_;
-
-const char *kSmallModel = "model: {width: 8, heads: [2, 1], decoder_depth: 2, dropout: 0.0}\n";
 
 TEST_F(TrainerRun, LearnsTheSyntheticLabel) {
   // Width 16 (8 is too small for this label); six boxes, batches of three.
@@ -352,13 +368,16 @@ TEST_F(TrainerRun, MpiTwoRanksMatchSerial) {
   EXPECT_EQ(r2.out.find("step 12/12"), r2.out.rfind("step 12/12")) << r2.out;
 }
 
+// Provenance entries of a model file by key.
+std::map<std::string, std::string> provenance_of(const symgnn_model *m) {
+  std::map<std::string, std::string> prov;
+  for (int i = 0; i < symgnn_model_nprovenance(m); ++i)
+    prov[symgnn_model_provenance_key(m, i)] = symgnn_model_provenance_value(m, i);
+  return prov;
+}
+
 TEST_F(TrainerRun, LearnedSymmetrizationTrainsItsDistribution) {
-  const std::string d =
-      config("learned", std::string(kSmallModel) +
-                            "symmetrization: {mode: learned, samples_per_step: 4, "
-                            "inference_transforms: 6, seed: 4, init_sigma: 0.8}\n"
-                            "optimizer: {lr: 0.01, clip_norm: 0}\n"
-                            "training: {batch: 2, epochs: 10, eval_interval: 5, seed: 1}\n");
+  const std::string d = learned_config("learned", 10, 5);
   const Result r = run(kTrain + " " + d + "/train.yaml");
   ASSERT_EQ(r.status, 0) << r.out;
   symgnn_model *m = nullptr;
@@ -373,10 +392,7 @@ TEST_F(TrainerRun, LearnedSymmetrizationTrainsItsDistribution) {
     EXPECT_NEAR(det, k < 3 ? 1.0 : -1.0, 1e-9);
   }
   // The distribution parameters moved away from mu = 0, log_sigma = log(0.8).
-  std::string symm;
-  for (int i = 0; i < symgnn_model_nprovenance(m); ++i)
-    if (std::string(symgnn_model_provenance_key(m, i)) == "symmetrization")
-      symm = symgnn_model_provenance_value(m, i);
+  const std::string symm = provenance_of(m)["symmetrization"];
   symgnn_model_free(m);
   ASSERT_NE(symm.find("learned"), std::string::npos) << symm;
   const size_t at = symm.find("rotations mu=(");
@@ -401,14 +417,6 @@ TEST_F(TrainerRun, LearnedSymmetrizationTrainsItsDistribution) {
   EXPECT_GT(pr, -1.0);
 }
 
-// Provenance entries of a model file by key.
-std::map<std::string, std::string> provenance_of(const symgnn_model *m) {
-  std::map<std::string, std::string> prov;
-  for (int i = 0; i < symgnn_model_nprovenance(m); ++i)
-    prov[symgnn_model_provenance_key(m, i)] = symgnn_model_provenance_value(m, i);
-  return prov;
-}
-
 std::vector<double> transforms_of(const std::string &path) {
   symgnn_model *m = nullptr;
   symgnn_error err;
@@ -420,12 +428,7 @@ std::vector<double> transforms_of(const std::string &path) {
 }
 
 TEST_F(TrainerRun, RedrawTransformsOfALearnedModel) {
-  const std::string d =
-      config("redraw", std::string(kSmallModel) +
-                           "symmetrization: {mode: learned, samples_per_step: 4, "
-                           "inference_transforms: 6, seed: 4, init_sigma: 0.8}\n"
-                           "optimizer: {lr: 0.01, clip_norm: 0}\n"
-                           "training: {batch: 2, epochs: 3, eval_interval: 2, seed: 1}\n");
+  const std::string d = learned_config("redraw", 3, 2);
   const Result r = run(kTrain + " " + d + "/train.yaml");
   ASSERT_EQ(r.status, 0) << r.out;
   // Best and final models carry the distribution in full precision.
@@ -509,13 +512,9 @@ TEST_F(TrainerRun, RedrawTransformsOfALearnedModel) {
 TEST_F(TrainerRun, RedrawTransformsErrors) {
   const std::string d = config("redraw_err", "");
   // A fixed-mode model as the trainer writes it (symmetrization: fixed, ...).
-  const double id[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
-  const char *names[2] = {"Cu", "Zr"};
-  symgnn_arch arch;
-  symgnn_arch_default(&arch, 2, names);
-  symgnn_model *m = nullptr;
   symgnn_error err;
-  ASSERT_EQ(SYMGNN_OK, symgnn_model_create(&arch, 1, id, 1, &m, &err)) << err.message;
+  symgnn_model *m = identity_model(cuzr_arch(), 1, &err);
+  ASSERT_NE(m, nullptr) << err.message;
   ASSERT_EQ(SYMGNN_OK,
             symgnn_model_set_provenance(m, "symmetrization", "fixed, 1 transforms", &err));
   const std::string fixed = d + "/fixed.model";
@@ -899,16 +898,14 @@ TEST_F(TrainerRun, RecalibrateErrors) {
   const char *names[2] = {"Cu", "Ni"};
   symgnn_arch arch;
   symgnn_arch_default(&arch, 2, names);
-  const double id[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
-  symgnn_model *m = nullptr;
   symgnn_error err;
-  ASSERT_EQ(SYMGNN_OK, symgnn_model_create(&arch, 1, id, 1, &m, &err)) << err.message;
+  symgnn_model *m = identity_model(arch, 1, &err);
+  ASSERT_NE(m, nullptr) << err.message;
   ASSERT_EQ(SYMGNN_OK, symgnn_model_write(m, (d + "/cuni.model").c_str(), &err)) << err.message;
   symgnn_model_free(m);
-  const char *cuzr[2] = {"Cu", "Zr"};
-  symgnn_arch_default(&arch, 2, cuzr);
+  arch = cuzr_arch();
   arch.cutoff = 4.5;
-  ASSERT_EQ(SYMGNN_OK, symgnn_model_create(&arch, 1, id, 1, &m, &err)) << err.message;
+  ASSERT_NE(m = identity_model(arch, 1, &err), nullptr) << err.message;
   ASSERT_EQ(SYMGNN_OK, symgnn_model_write(m, (d + "/cut.model").c_str(), &err)) << err.message;
   symgnn_model_free(m);
   const std::string cfg = d + "/train.yaml";

@@ -23,8 +23,12 @@ extern "C" {
 #include "symgnn_tr_state.h"
 #include "symgnn_tr_symm.h"
 }
+#include "test_support.h"
 
 namespace {
+
+using symgnn_test::identity_model;
+using symgnn_test::tiny_arch;
 
 // A triclinic cell (rows a, b, c; scaled by `scale`) and n atoms at random fractional positions,
 // listed in random order, 64 % Cu.
@@ -62,17 +66,9 @@ void write_xyz(const std::string &path, const Config &c) {
 }
 
 symgnn_model *small_model() {
-  const char *names[2] = {"Cu", "Zr"};
-  symgnn_arch arch;
-  symgnn_arch_default(&arch, 2, names);
-  arch.width = 4;
-  arch.nlayers = 1;
-  arch.heads[0] = 1;
-  arch.decoder_depth = 1;
-  const double id[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
-  symgnn_model *m = nullptr;
   symgnn_error err;
-  EXPECT_EQ(SYMGNN_OK, symgnn_model_create(&arch, 1, id, 1, &m, &err)) << err.message;
+  symgnn_model *m = identity_model(tiny_arch(), 1, &err);
+  EXPECT_NE(m, nullptr) << err.message;
   return m;
 }
 

@@ -19,10 +19,14 @@ extern "C" {
 #include "symgnn_tr_symm.h"
 #include "symgnn_train.h"
 }
+#include "test_support.h"
 
 #include <random>
 
 namespace {
+
+using symgnn_test::identity_model;
+using symgnn_test::tiny_arch;
 
 const char *kMinimal = "data:\n"
                        "  train: [a.extxyz, b.extxyz]\n"
@@ -322,13 +326,7 @@ TEST(TrainerSymm, ChainRuleToDistributionParameters) {
 // distribution parameters (fixed deviates eps) has the gradient the trainer
 // computes from the kernel's d loss / d transforms and the chain rule.
 TEST(TrainerSymm, DistributionGradientThroughTheKernel) {
-  const char *names[2] = {"Cu", "Zr"};
-  symgnn_arch arch;
-  symgnn_arch_default(&arch, 2, names);
-  arch.width = 4;
-  arch.nlayers = 1;
-  arch.heads[0] = 1;
-  arch.decoder_depth = 1;
+  const symgnn_arch arch = tiny_arch();
   const int K = 4, n = 40;
   const double L = std::cbrt(n / 0.063);
   const double lat[9] = {L, 0, 0, 0, L, 0, 0, 0, L};
@@ -476,18 +474,13 @@ TEST(TrainerOptim, ClipAndSchedule) {
 class TrainerCheckpoint : public ::testing::Test {
 protected:
   void SetUp() override {
-    const char *names[2] = {"Cu", "Zr"};
-    symgnn_arch arch;
-    symgnn_arch_default(&arch, 2, names);
-    arch.width = 4;
+    symgnn_arch arch = tiny_arch();
     arch.nlayers = 2;
     arch.heads[0] = 2;
     arch.heads[1] = 1;
-    arch.decoder_depth = 1;
-    const double id[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
     symgnn_error err;
-    ASSERT_EQ(SYMGNN_OK, symgnn_model_create(&arch, 1, id, 5, &model, &err)) << err.message;
-    ASSERT_EQ(SYMGNN_OK, symgnn_model_create(&arch, 1, id, 6, &other, &err)) << err.message;
+    ASSERT_NE(model = identity_model(arch, 5, &err), nullptr) << err.message;
+    ASSERT_NE(other = identity_model(arch, 6, &err), nullptr) << err.message;
     symgnn_model_set_label_norm(model, 1.25, 0.5);
     for (size_t i = 0; i < symgnn_model_nstats(model); ++i)
       symgnn_model_stats(model)[i] = 0.01f * (float)i;

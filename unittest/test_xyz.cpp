@@ -2,6 +2,7 @@
 #include "symgnn.h"
 #include "symgnn_metrics.h"
 #include "symgnn_xyz.h"
+#include "test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -15,6 +16,8 @@
 #include <vector>
 
 namespace {
+
+using symgnn_test::identity_model;
 
 // A fresh directory per test, so tests never see each other's files.
 class XyzTest : public ::testing::Test {
@@ -381,10 +384,9 @@ TEST_F(XyzTest, SpeciesMapToModelElements) {
   const char *names[2] = {"Zr", "Cu"};
   symgnn_arch arch;
   symgnn_arch_default(&arch, 2, names);
-  const double eye[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
-  symgnn_model *model = nullptr;
   symgnn_error err;
-  ASSERT_EQ(symgnn_model_create(&arch, 1, eye, 7, &model, &err), SYMGNN_OK) << err.message;
+  symgnn_model *model = identity_model(arch, 7, &err);
+  ASSERT_NE(model, nullptr) << err.message;
 
   const std::string p = write("a.extxyz", three_atoms());
   symgnn_xyz *x = nullptr;
