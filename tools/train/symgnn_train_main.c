@@ -41,6 +41,20 @@ static int parse_integer(const char *text, long long *v) {
   return end == text || *end ? -1 : 0;
 }
 
+/* A command line of --redraw-transforms or --recalibrate-bn that cannot run:
+ * the offending argument `bad`, or else what is `missing`, with the usage, on
+ * rank 0. Returns 2, the exit status of a command-line error. */
+static int command_line_error(int rank, const char *bad, const char *missing) {
+  if (rank == 0) {
+    if (bad)
+      fprintf(stderr, "symgnn-train: unexpected or incomplete argument '%s'\n", bad);
+    else
+      fprintf(stderr, "symgnn-train: %s\n", missing);
+    usage(stderr);
+  }
+  return 2;
+}
+
 /* Options of --redraw-transforms; returns 0 to run, 2 on a command-line error. */
 static int parse_redraw(int argc, char **argv, symgnn_tr_redraw_options *r, int rank) {
   memset(r, 0, sizeof *r);
@@ -82,16 +96,9 @@ static int parse_redraw(int argc, char **argv, symgnn_tr_redraw_options *r, int 
       bad = a;
     }
   }
-  if (bad || !have_count || !have_seed || !r->out) {
-    if (rank == 0) {
-      if (bad)
-        fprintf(stderr, "symgnn-train: unexpected or incomplete argument '%s'\n", bad);
-      else
-        fprintf(stderr, "symgnn-train: --redraw-transforms needs --count M, --seed S and -o OUT\n");
-      usage(stderr);
-    }
-    return 2;
-  }
+  if (bad || !have_count || !have_seed || !r->out)
+    return command_line_error(rank, bad,
+                              "--redraw-transforms needs --count M, --seed S and -o OUT");
   return 0;
 }
 
@@ -129,16 +136,8 @@ static int parse_recalib(int argc, char **argv, symgnn_tr_recalib_options *r, in
     else
       bad = a;
   }
-  if (bad || !r->config || !r->model || !r->out) {
-    if (rank == 0) {
-      if (bad)
-        fprintf(stderr, "symgnn-train: unexpected or incomplete argument '%s'\n", bad);
-      else
-        fprintf(stderr, "symgnn-train: --recalibrate-bn needs CONFIG, MODEL and -o OUT\n");
-      usage(stderr);
-    }
-    return 2;
-  }
+  if (bad || !r->config || !r->model || !r->out)
+    return command_line_error(rank, bad, "--recalibrate-bn needs CONFIG, MODEL and -o OUT");
   return 0;
 }
 
@@ -161,12 +160,12 @@ static int parse_args(int argc, char **argv, symgnn_tr_options *o, int rank) {
     } else if (!strcmp(a, "--restart") && i + 1 < argc) {
       o->restart = argv[++i];
     } else if (!strcmp(a, "--stop-at") && i + 1 < argc) {
-      char *end;
-      o->stop_at = strtoll(argv[++i], &end, 10);
-      if (*end || o->stop_at < 1) {
+      long long v;
+      if (parse_integer(argv[++i], &v) || v < 1) {
         if (rank == 0) fprintf(stderr, "symgnn-train: --stop-at needs a positive step number\n");
         return 2;
       }
+      o->stop_at = v;
     } else if (a[0] == '-' || o->config) {
       if (rank == 0) {
         fprintf(stderr, "symgnn-train: unexpected argument '%s'\n", a);
