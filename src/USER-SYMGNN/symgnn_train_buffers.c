@@ -112,7 +112,8 @@ int symgnn_trainer_reserve(symgnn_trainer *tr, int n, int64_t ne, int ntr, int64
   tr->grpsz = 2 * (size_t)maxdeg * (size_t)tr->hmax + 4 * hm;
   ok &= tb_reserve(&tr->et, T * (size_t)blkcap * hm * fs);
   ok &= tb_reserve(&tr->gtmp, T * 2 * hm * d * fs);
-  ok &= tb_reserve(&tr->tacc, T * (2 * hm + hm * (d + 1)) * sizeof(double));
+  tr->taccsz = 2 * hm + hm * (d + 1);
+  ok &= tb_reserve(&tr->tacc, T * tr->taccsz * sizeof(double));
   ok &= tb_reserve(&tr->tnode, (T - 1) * N * 3 * hm * fs);
   ok &=
       tb_reserve(&tr->er, (size_t)blkcap * d * fs) && tb_reserve(&tr->ed, (size_t)blkcap * d * fs);

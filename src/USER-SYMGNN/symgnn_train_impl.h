@@ -45,12 +45,13 @@ struct symgnn_trainer {
   /* per-block and small scratch; et, grp and gtmp hold one slice per thread */
   int nth;            /* threads of the block loops (slices below) */
   size_t grpsz;       /* floats of one grp slice */
+  size_t taccsz;      /* doubles of one tacc slice: 2*hwmax + hwmax*(d+1) */
   symgnn_tbuf et;     /* [nth][block][hwmax] */
   symgnn_tbuf er, ed; /* [block][d] */
   symgnn_tbuf gtmp;   /* [nth][2*hwmax][d] product scratch of symgnn_acc_tn */
   symgnn_tbuf blk;    /* destination block boundaries */
   symgnn_tbuf grp;    /* [nth][2*maxdeg*hmax + 4*hwmax] per-destination scratch */
-  symgnn_tbuf tacc;   /* doubles [nth][2*hwmax + hwmax*(d+1)]: per-thread sums and gradients */
+  symgnn_tbuf tacc;   /* doubles [nth][taccsz]: per-thread sums and gradients */
   symgnn_tbuf tnode;  /* [nth-1][N][3*hwmax]: per-thread d a|b and d z of the backward scatter */
   symgnn_tbuf bnst;   /* batch mean/istd of every BN instance */
   symgnn_tbuf work;   /* doubles: sums, coefficients */

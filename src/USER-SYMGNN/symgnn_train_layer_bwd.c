@@ -50,14 +50,14 @@ typedef struct {
 static void edge_sums(symgnn_step *s, const float *dg, const float *f, int hw, double *sm) {
   symgnn_trainer *tr = s->tr;
   const int d = tr->lay.width, nth = tr->nth;
-  const size_t hm = (size_t)tr->hwmax, slice = 2 * hm + hm * ((size_t)d + 1);
+  const size_t hm = (size_t)tr->hwmax;
   const size_t nsum = (size_t)d * (1 + (size_t)hw);
   const int64_t chunk = s->blkcap, nchunk = (s->ne + chunk - 1) / chunk;
   const int blas = symgnn_blas_single(nth);
 #pragma omp parallel num_threads(nth) if (nth > 1)
   {
     const int tid = symgnn_thread_id();
-    double *st = TB_D(tr->tacc) + (size_t)tid * slice, *mt = st + d;
+    double *st = TB_D(tr->tacc) + (size_t)tid * tr->taccsz, *mt = st + d;
     float *gt = TB_F(tr->gtmp) + (size_t)tid * 2 * hm * d;
     memset(st, 0, nsum * sizeof(double));
 #pragma omp for schedule(static)
@@ -70,7 +70,7 @@ static void edge_sums(symgnn_step *s, const float *dg, const float *f, int hw, d
   symgnn_blas_restore(nth, blas);
   memset(sm, 0, nsum * sizeof(double));
   for (int t = 0; t < nth; ++t) {
-    const double *st = TB_D(tr->tacc) + (size_t)t * slice;
+    const double *st = TB_D(tr->tacc) + (size_t)t * tr->taccsz;
     for (size_t j = 0; j < nsum; ++j) sm[j] += st[j];
   }
 }
@@ -126,7 +126,6 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a, const 
   const int d = tr->lay.width, hw = L->hw, nth = tr->nth;
   const int last = (l == tr->lay.nlayers - 1);
   const size_t hm = (size_t)tr->hwmax, nab = (size_t)s->n * 2 * hw, nz = (size_t)s->n * hw;
-  const size_t accsz = 2 * hm + hm * ((size_t)d + 1);
   const float *g = TB_F(tr->g[l]), *wf = s->params + L->w_fij;
   float *dg = TB_F(tr->dg);
   const int blas = symgnn_blas_single(nth);
@@ -136,7 +135,7 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a, const 
     symgnn_attn at = *a;
     at.blk = TB_F(tr->et) + (size_t)tid * s->blkcap * hm;
     at.grp = TB_F(tr->grp) + (size_t)tid * tr->grpsz;
-    at.dattn = TB_D(tr->tacc) + (size_t)tid * accsz;
+    at.dattn = TB_D(tr->tacc) + (size_t)tid * tr->taccsz;
     double *dw = at.dattn + hm; /* [hw][d] gradient of W_fij */
     float *gt = TB_F(tr->gtmp) + (size_t)tid * 2 * hm * d;
     if (tid > 0) {
@@ -145,7 +144,7 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a, const 
     }
     memset(at.dab, 0, nab * sizeof(float));
     memset(at.dz, 0, nz * sizeof(float));
-    memset(at.dattn, 0, accsz * sizeof(double));
+    memset(at.dattn, 0, tr->taccsz * sizeof(double));
 #pragma omp for schedule(static)
     for (int b = 0; b < s->nblk; ++b) {
       const int t0 = s->blk[b], t1 = s->blk[b + 1];
@@ -163,7 +162,7 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a, const 
   }
   symgnn_blas_restore(nth, blas);
   for (int t = 0; t < nth; ++t) {
-    const double *acc = TB_D(tr->tacc) + (size_t)t * accsz;
+    const double *acc = TB_D(tr->tacc) + (size_t)t * tr->taccsz;
     for (int j = 0; j < hw; ++j) s->gacc[L->attn + j] += acc[j];
     for (size_t j = 0; j < (size_t)hw * d; ++j) s->gacc[L->w_fij + j] += acc[hm + j];
   }

@@ -90,15 +90,15 @@ static void edge_update(symgnn_step *s, int l, const symgnn_bn *bn) {
 
 /* Edge products and the fused attention kernel over the destination blocks,
  * one block per thread at a time with the thread's own slices of the block
- * scratch and of the BN_edge sums (tacc, [nth][2*hwmax]); static scheduling
- * keeps the result independent of timing. */
+ * scratch and of the BN_edge sums (the start of its tacc slice); static
+ * scheduling keeps the result independent of timing. */
 static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a) {
   symgnn_trainer *tr = s->tr;
   const symgnn_layer_ref *L = &tr->lay.layer[l];
   const int d = tr->lay.width, hw = L->hw, nth = tr->nth;
   const int last = (l == tr->lay.nlayers - 1);
   const float *g = TB_F(tr->g[l]), *wf = s->params + L->w_fij;
-  memset(tr->tacc.p, 0, (size_t)nth * 2 * tr->hwmax * sizeof(double));
+  memset(tr->tacc.p, 0, (size_t)nth * tr->taccsz * sizeof(double));
   const int blas = symgnn_blas_single(nth);
 #pragma omp parallel num_threads(nth) if (nth > 1)
   {
@@ -106,7 +106,7 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a) {
     symgnn_attn at = *a;
     at.blk = TB_F(tr->et) + (size_t)tid * s->blkcap * tr->hwmax;
     at.grp = TB_F(tr->grp) + (size_t)tid * tr->grpsz;
-    at.fsum = last ? NULL : TB_D(tr->tacc) + (size_t)tid * 2 * tr->hwmax;
+    at.fsum = last ? NULL : TB_D(tr->tacc) + (size_t)tid * tr->taccsz;
 #pragma omp for schedule(static)
     for (int b = 0; b < s->nblk; ++b) {
       const int t0 = s->blk[b], t1 = s->blk[b + 1];
@@ -139,7 +139,7 @@ void symgnn_layer_forward(symgnn_step *s, int l) {
     memset(fsum, 0, 2 * (size_t)hw * sizeof(double));
     const double *tf = TB_D(tr->tacc);
     for (int t = 0; t < tr->nth; ++t)
-      for (int j = 0; j < 2 * hw; ++j) fsum[j] += tf[(size_t)t * 2 * tr->hwmax + j];
+      for (int j = 0; j < 2 * hw; ++j) fsum[j] += tf[(size_t)t * tr->taccsz + j];
   }
   if (merged != hw) merge_heads(mfull, s->n, d, H, m);
   /* node update: h[l+1] = BN_node(m) P_n^T + p_n + h[l], then dropout */
