@@ -189,7 +189,8 @@ symgnn_status symgnn_trainer_step(symgnn_trainer *tr, symgnn_model *model,
   if (!tr || !model || !graph || !opts)
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "trainer, model, graph and options are required");
   /* every large product runs inside the step's own parallel loops, so
-   * OpenBLAS's threads would only compete with them for the cores */
+   * OpenBLAS's threads would only compete with them for the cores; the
+   * kernels' parallel loops rely on OpenBLAS being single-threaded here */
   const int nth = step_threads(opts), blas = symgnn_blas_single(nth);
   const symgnn_status st = run_step(tr, model, graph, labels, ntransforms, transforms, opts, loss,
                                     grad, dtransforms, pred, err);

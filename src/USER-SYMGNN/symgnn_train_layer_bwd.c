@@ -53,7 +53,6 @@ static void edge_sums(symgnn_step *s, const float *dg, const float *f, int hw, d
   const size_t hm = (size_t)tr->hwmax;
   const size_t nsum = (size_t)d * (1 + (size_t)hw);
   const int64_t chunk = s->blkcap, nchunk = (s->ne + chunk - 1) / chunk;
-  const int blas = symgnn_blas_single(nth);
 #pragma omp parallel num_threads(nth) if (nth > 1)
   {
     const int tid = symgnn_thread_id();
@@ -67,7 +66,6 @@ static void edge_sums(symgnn_step *s, const float *dg, const float *f, int hw, d
       symgnn_acc_tn(mt, dg + (size_t)r0 * d, d, f + (size_t)r0 * hw, hw, nr, d, hw, gt);
     }
   }
-  symgnn_blas_restore(nth, blas);
   memset(sm, 0, nsum * sizeof(double));
   for (int t = 0; t < nth; ++t) {
     const double *st = TB_D(tr->tacc) + (size_t)t * tr->taccsz;
@@ -128,7 +126,6 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a, const 
   const size_t hm = (size_t)tr->hwmax, nab = (size_t)s->n * 2 * hw, nz = (size_t)s->n * hw;
   const float *g = TB_F(tr->g[l]), *wf = s->params + L->w_fij;
   float *dg = TB_F(tr->dg);
-  const int blas = symgnn_blas_single(nth);
 #pragma omp parallel num_threads(nth) if (nth > 1)
   {
     const int tid = symgnn_thread_id();
@@ -160,7 +157,6 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a, const 
                   last ? 0.0f : 1.0f, dgb, d);
     }
   }
-  symgnn_blas_restore(nth, blas);
   for (int t = 0; t < nth; ++t) {
     const double *acc = TB_D(tr->tacc) + (size_t)t * tr->taccsz;
     for (int j = 0; j < hw; ++j) s->gacc[L->attn + j] += acc[j];

@@ -69,9 +69,8 @@ static void edge_update(symgnn_step *s, int l, const symgnn_bn *bn) {
   for (int j = 0; j < hw; ++j) mu[j] = (float)bn->mean[j];
   float *gn = TB_F(tr->g[l + 1]), *f = TB_F(tr->f[l]);
   const float *g = TB_F(tr->g[l]);
-  const int nth = tr->nth, blas = symgnn_blas_single(nth);
   const int64_t chunk = s->blkcap, nchunk = (s->ne + chunk - 1) / chunk;
-#pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
+#pragma omp parallel for schedule(static) num_threads(tr->nth) if (tr->nth > 1)
   for (int64_t c = 0; c < nchunk; ++c) { /* rows are independent: any split gives the same */
     const int64_t r0 = c * chunk, nr = s->ne - r0 < chunk ? s->ne - r0 : chunk;
     residual_init(g + (size_t)r0 * d, biasf, (size_t)nr, d, gn + (size_t)r0 * d);
@@ -79,7 +78,6 @@ static void edge_update(symgnn_step *s, int l, const symgnn_bn *bn) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, d, hw, 1.0f, f + (size_t)r0 * hw,
                 hw, Pf, hw, 1.0f, gn + (size_t)r0 * d, d);
   }
-  symgnn_blas_restore(nth, blas);
   if (s->keep_scale > 0.0f) {
     uint64_t *bits = (uint64_t *)tr->gmask[l].p;
     symgnn_dropout_draw(bits, (size_t)s->ne * d, s->opts->dropout, s->opts->seed,
@@ -99,7 +97,6 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a) {
   const int last = (l == tr->lay.nlayers - 1);
   const float *g = TB_F(tr->g[l]), *wf = s->params + L->w_fij;
   memset(tr->tacc.p, 0, (size_t)nth * tr->taccsz * sizeof(double));
-  const int blas = symgnn_blas_single(nth);
 #pragma omp parallel num_threads(nth) if (nth > 1)
   {
     const int tid = symgnn_thread_id();
@@ -117,7 +114,6 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a) {
       symgnn_attn_forward(&at, t0, t1);
     }
   }
-  symgnn_blas_restore(nth, blas);
 }
 
 void symgnn_layer_forward(symgnn_step *s, int l) {
