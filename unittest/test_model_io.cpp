@@ -1,4 +1,4 @@
-// Model file format v1: round trips, an independent encoder written from
+// Model file formats v1 and v2: round trips, an independent encoder written from
 // doc/model-format.md, one test per malformed case, and atomic writes.
 #include "symgnn.h"
 #include "symgnn_crc32.h"
@@ -54,10 +54,11 @@ uint32_t crc32_bitwise(const unsigned char *p, size_t n) {
   return ~c;
 }
 
-// Everything a v1 file holds, as plain values, so tests can write any
+// Everything a v1 or v2 file holds, as plain values, so tests can write any
 // (also invalid) file. Count fields are derived from the vectors unless set.
 struct FileSpec {
-  uint32_t version = 1;
+  uint32_t version = 2;
+  uint32_t symmetrization = 0; // v2: 0 transforms (count and list follow), 1 haar
   std::vector<std::string> names;
   double cutoff = 5.0;
   std::string units = "metal";
@@ -105,10 +106,16 @@ public:
     for (uint32_t h : s.heads) u32(h);
     mark("decoder_depth");
     u32(s.decoder_depth);
-    mark("transform_count");
-    u32(static_cast<uint32_t>(s.transforms.size() / 9));
-    mark("transforms");
-    for (double t : s.transforms) f64(t);
+    if (s.version >= 2) {
+      mark("symmetrization");
+      u32(s.symmetrization);
+    }
+    if (s.version < 2 || s.symmetrization == 0) {
+      mark("transform_count");
+      u32(static_cast<uint32_t>(s.transforms.size() / 9));
+      mark("transforms");
+      for (double t : s.transforms) f64(t);
+    }
     mark("label_mean");
     f64(s.label_mean);
     mark("label_std");
@@ -182,8 +189,9 @@ FileSpec spec_of(const symgnn_model *m) {
   s.width = static_cast<uint32_t>(a->width);
   for (int l = 0; l < a->nlayers; ++l) s.heads.push_back(static_cast<uint32_t>(a->heads[l]));
   s.decoder_depth = static_cast<uint32_t>(a->decoder_depth);
+  s.symmetrization = symgnn_model_symmetrization(m) == SYMGNN_SYMM_HAAR ? 1 : 0;
   const double *t = symgnn_model_transforms(m);
-  s.transforms.assign(t, t + 9 * symgnn_model_ntransforms(m));
+  if (t) s.transforms.assign(t, t + 9 * symgnn_model_ntransforms(m));
   symgnn_model_label_norm(m, &s.label_mean, &s.label_std);
   for (int i = 0; i < symgnn_model_nprovenance(m); ++i)
     s.provenance.emplace_back(symgnn_model_provenance_key(m, i),
@@ -297,10 +305,12 @@ void expect_same_model(const symgnn_model *x, const symgnn_model *y) {
   for (int l = 0; l < a->nlayers; ++l) EXPECT_EQ(a->heads[l], b->heads[l]);
   EXPECT_EQ(a->decoder_depth, b->decoder_depth);
   EXPECT_STREQ(symgnn_model_units(x), symgnn_model_units(y));
+  EXPECT_EQ(symgnn_model_symmetrization(x), symgnn_model_symmetrization(y));
   ASSERT_EQ(symgnn_model_ntransforms(x), symgnn_model_ntransforms(y));
-  EXPECT_EQ(std::memcmp(symgnn_model_transforms(x), symgnn_model_transforms(y),
-                        9 * sizeof(double) * symgnn_model_ntransforms(x)),
-            0);
+  if (symgnn_model_ntransforms(x) > 0)
+    EXPECT_EQ(std::memcmp(symgnn_model_transforms(x), symgnn_model_transforms(y),
+                          9 * sizeof(double) * symgnn_model_ntransforms(x)),
+              0);
   double mx, sx, my, sy;
   symgnn_model_label_norm(x, &mx, &sx);
   symgnn_model_label_norm(y, &my, &sy);
@@ -490,15 +500,74 @@ TEST_F(ModelIo, ReadBufferEqualsReadFile) {
   expect_same_model(m.get(), back.get());
 }
 
+// A haar model of the small architecture (no stored transforms).
+ModelPtr haar_model() {
+  ModelPtr m = small_model();
+  if (m) symgnn_model_set_haar(m.get());
+  return m;
+}
+
 // The writer's bytes equal an encoding written from the documentation alone.
 TEST_F(ModelIo, WriterFollowsTheDocumentedLayoutByteByByte) {
-  for (const ModelPtr &m : {default_model(), small_model()}) {
+  for (const ModelPtr &m : {default_model(), small_model(), haar_model()}) {
     ASSERT_TRUE(m);
     const Bytes b = written(m.get());
     const Encoded e = encode(spec_of(m.get()));
     ASSERT_EQ(b.size(), e.bytes.size());
     EXPECT_TRUE(b == e.bytes);
   }
+}
+
+// The worked example of the documentation: the paper's architecture, K = 2,
+// no provenance, is 419505 bytes in v2 (4 more than v1: the kind field), and
+// a haar model of it 144 + 4 bytes less (no transform list, no count).
+TEST_F(ModelIo, DocumentedSizesOfTheWorkedExample) {
+  ModelPtr m = default_model();
+  ASSERT_TRUE(m);
+  FileSpec s = spec_of(m.get());
+  s.provenance.clear();
+  s.transforms.resize(18);
+  EXPECT_EQ(encode(s).bytes.size(), 419505u);
+  EXPECT_EQ(encode(s).at.at("transforms"), 101u);
+  s.version = 1;
+  EXPECT_EQ(encode(s).bytes.size(), 419501u);
+  s.version = 2;
+  s.symmetrization = 1;
+  EXPECT_EQ(encode(s).bytes.size(), 419357u);
+}
+
+// Version 1 files (no kind field, always transforms) still load.
+TEST_F(ModelIo, ReadsVersion1Files) {
+  ModelPtr m = small_model();
+  FileSpec s = spec_of(m.get());
+  s.version = 1;
+  const Bytes b = encode(s).bytes;
+  symgnn_model *r = nullptr;
+  symgnn_error err{};
+  ASSERT_EQ(symgnn_model_read_buffer(b.data(), b.size(), &r, &err), SYMGNN_OK) << err.message;
+  ModelPtr back(r);
+  EXPECT_EQ(symgnn_model_symmetrization(back.get()), SYMGNN_SYMM_TRANSFORMS);
+  expect_same_model(m.get(), back.get());
+}
+
+TEST_F(ModelIo, HaarModelRoundTrips) {
+  ModelPtr m = haar_model();
+  ASSERT_TRUE(m);
+  const Bytes b = written(m.get());
+  symgnn_model *r = nullptr;
+  symgnn_error err{};
+  ASSERT_EQ(symgnn_model_read_buffer(b.data(), b.size(), &r, &err), SYMGNN_OK) << err.message;
+  ModelPtr back(r);
+  EXPECT_EQ(symgnn_model_symmetrization(back.get()), SYMGNN_SYMM_HAAR);
+  EXPECT_EQ(symgnn_model_ntransforms(back.get()), 0);
+  EXPECT_EQ(symgnn_model_transforms(back.get()), nullptr);
+  expect_same_model(m.get(), back.get());
+}
+
+TEST_F(ModelIo, RejectsUnknownSymmetrizationKind) {
+  FileSpec s = spec_of(haar_model().get());
+  s.symmetrization = 2;
+  expect_rejected(encode(s).bytes, SYMGNN_ERR_FORMAT, "symmetrization kind 2 outside 0..1");
 }
 
 TEST_F(ModelIo, SpecialFloatValuesRoundTripExactly) {
@@ -529,7 +598,7 @@ TEST_F(ModelIo, RejectsFutureVersion) {
   FileSpec s = spec_of(small_model().get());
   s.version = 7;
   expect_rejected(encode(s).bytes, SYMGNN_ERR_VERSION,
-                  "format version 7 is newer than this library supports (1)");
+                  "format version 7 is newer than this library supports (2)");
 }
 
 TEST_F(ModelIo, RejectsVersionZero) {
@@ -550,6 +619,7 @@ TEST_F(ModelIo, RejectsTruncationAtSeveralPoints) {
       {e.at.at("element_count") + 2, "element count at offset 12"},
       {e.at.at("names") + 20, "name of element 2"},
       {e.at.at("units") + 6, "units"},
+      {e.at.at("symmetrization") + 1, "symmetrization kind"},
       {e.at.at("transforms") + 100, "transforms"},
       {e.at.at("label_std"), "label mean and std"},
       {e.at.at("provenance") + 9, "provenance"},

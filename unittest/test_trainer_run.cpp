@@ -893,6 +893,63 @@ TEST_F(TrainerRun, RecalibrationLowersTheEvalErrorOfADropoutModel) {
   }
 }
 
+// --to-haar keeps every weight and every statistic but the edge encoder's,
+// which become the exact statistics of the O(3) average: the limit that a
+// --recalibrate-bn of the same weights with 1024 random O(3) transforms (the
+// train-mode kernel, gradient-checked elsewhere) approaches.
+TEST_F(TrainerRun, ToHaarStatisticsAreTheLimitOfManyTransforms) {
+  const std::string d =
+      config("to_haar", "model: {width: 8, heads: [2, 1], decoder_depth: 1}\n", 1);
+  symgnn_arch arch = cuzr_arch();
+  arch.width = 8;
+  arch.nlayers = 2;
+  arch.heads[0] = 2;
+  arch.heads[1] = 1;
+  arch.decoder_depth = 1;
+  const std::vector<double> t = symgnn_test::random_transforms(1024, 5);
+  symgnn_model *m = symgnn_test::random_model(1024, t.data(), 3, 2, &arch);
+  ASSERT_NE(m, nullptr);
+  symgnn_error err;
+  ASSERT_EQ(SYMGNN_OK, symgnn_model_write(m, (d + "/k.model").c_str(), &err)) << err.message;
+  const std::string cfg = kTrain + " " + d + "/train.yaml ";
+  const Result mc = run(cfg + "--recalibrate-bn " + d + "/k.model -o " + d + "/mc.model");
+  ASSERT_EQ(mc.status, 0) << mc.out;
+  const Result h = run(cfg + "--to-haar " + d + "/k.model -o " + d + "/haar.model");
+  ASSERT_EQ(h.status, 0) << h.out;
+  EXPECT_NE(h.out.find("to the exact O(3) average (haar)"), std::string::npos) << h.out;
+  symgnn_model *a = read_model(d + "/mc.model"), *b = read_model(d + "/haar.model");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(symgnn_model_symmetrization(b), SYMGNN_SYMM_HAAR);
+  EXPECT_EQ(symgnn_model_ntransforms(b), 0);
+  EXPECT_EQ(0, std::memcmp(symgnn_model_params_const(m), symgnn_model_params_const(b),
+                           symgnn_model_nparams(m) * sizeof(float)));
+  const symgnn_layout *lay = symgnn_model_layout(b);
+  const float *sm = symgnn_model_stats_const(m), *sa = symgnn_model_stats_const(a),
+              *sb = symgnn_model_stats_const(b);
+  const size_t enc0 = lay->edge_bn0.mean, enc1 = lay->edge_bn1.var + (size_t)lay->edge_bn1.width;
+  double worst = 0.0, moved = 0.0;
+  for (size_t i = 0; i < symgnn_model_nstats(b); ++i) {
+    if (i < enc0 || i >= enc1) {
+      EXPECT_EQ(sb[i], sm[i]) << "statistic " << i << " outside the edge encoder changed";
+      continue;
+    }
+    worst = std::max(worst, std::fabs((double)sb[i] - sa[i]) / (1.0 + std::fabs((double)sa[i])));
+    moved = std::max(moved, std::fabs((double)sb[i] - sm[i]));
+  }
+  std::printf("edge-encoder statistics: haar vs 1024 transforms %.3g (relative), vs the "
+              "original %.3g\n",
+              worst, moved);
+  EXPECT_LT(worst, 1e-2);
+  EXPECT_GT(moved, 0.05); // the random statistics were replaced
+  EXPECT_EQ(provenance_of(b)["symmetrization_converted"],
+            "haar; edge-encoder BatchNorm statistics exact over the edges of 1 configurations "
+            "of " +
+                d + "/../train0.extxyz");
+  symgnn_model_free(a);
+  symgnn_model_free(b);
+  symgnn_model_free(m);
+}
+
 TEST_F(TrainerRun, RecalibrateErrors) {
   const std::string d = config("recal_err", "");
   const char *names[2] = {"Cu", "Ni"};
@@ -928,6 +985,11 @@ TEST_F(TrainerRun, RecalibrateErrors) {
       {cfg + " --recalibrate-bn " + d + "/none.model" + out, 1,
        "error: cannot read the model: cannot open"},
       {d + "/none.yaml --recalibrate-bn " + d + "/cuni.model" + out, 1, "none.yaml"},
+      {cfg + " --to-haar " + d + "/cuni.model", 2, "--to-haar needs CONFIG, MODEL and -o OUT"},
+      {cfg + " --to-haar " + d + "/cut.model" + out, 1,
+       "cut.model: model cutoff 4.5 differs from the config's data.cutoff 5"},
+      {cfg + " --to-haar " + d + "/cuni.model --recalibrate-bn " + d + "/cuni.model" + out, 2,
+       "unexpected or incomplete argument '--to-haar'"},
   };
   for (const auto &c : cases) {
     const Result r = run(kTrain + " " + c.args);

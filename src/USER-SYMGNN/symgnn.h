@@ -61,26 +61,36 @@ typedef struct {
 /* Fill an architecture with the paper's defaults for the given element names. */
 void symgnn_arch_default(symgnn_arch *arch, int nelements, const char *const *names);
 
+/* How the edge encoder phi is made invariant under O(3) (model format v2). */
+typedef enum {
+  SYMGNN_SYMM_TRANSFORMS = 0, /* g0 = mean of phi(x O_k) over K stored transforms */
+  SYMGNN_SYMM_HAAR = 1        /* g0 = average of phi(x O) over all of O(3) (Haar measure):
+                                 a function of |x| alone, tabulated at evaluation */
+} symgnn_symmetrization;
+
 /* Create a model with the given architecture and K symmetrization transforms
- * (row-major 3x3 each, applied to row vectors on the right: x' = x O).
+ * (row-major 3x3 each, applied to row vectors on the right: x' = x O), or,
+ * with ntransforms 0 and transforms NULL, the exact O(3) average (haar).
  * Weights are initialized from `seed` with PyTorch's default distributions. */
 symgnn_status symgnn_model_create(const symgnn_arch *arch, int ntransforms,
                                   const double *transforms, uint64_t seed, symgnn_model **out,
                                   symgnn_error *err);
 void symgnn_model_free(symgnn_model *model);
 
-/* Read a model file (format v1, doc/model-format.md). Every malformed file is
+/* Read a model file (format v1 or v2, doc/model-format.md). Every malformed file is
  * rejected with a specific error; nothing is read out of bounds. */
 symgnn_status symgnn_model_read(const char *path, symgnn_model **out, symgnn_error *err);
 /* Same, from a memory buffer (used after an MPI broadcast of the file bytes). */
 symgnn_status symgnn_model_read_buffer(const void *data, size_t size, symgnn_model **out,
                                        symgnn_error *err);
-/* Write a model file atomically (temporary name, then rename). */
+/* Write a model file (format v2) atomically (temporary name, then rename). */
 symgnn_status symgnn_model_write(const symgnn_model *model, const char *path, symgnn_error *err);
 
 const symgnn_arch *symgnn_model_arch(const symgnn_model *model);
+symgnn_symmetrization symgnn_model_symmetrization(const symgnn_model *model);
+/* Stored transforms: K and K x 9 values (0 and NULL for a haar model). */
 int symgnn_model_ntransforms(const symgnn_model *model);
-const double *symgnn_model_transforms(const symgnn_model *model); /* K x 9 */
+const double *symgnn_model_transforms(const symgnn_model *model);
 /* Units of positions and output, fixed to "metal" (Angstrom, eV) in format v1. */
 const char *symgnn_model_units(const symgnn_model *model);
 /* Label normalization: z = (EB - mean) / std; the model predicts z. */
@@ -105,9 +115,13 @@ const float *symgnn_model_params_const(const symgnn_model *model);
 size_t symgnn_model_nstats(const symgnn_model *model);
 float *symgnn_model_stats(symgnn_model *model);
 const float *symgnn_model_stats_const(const symgnn_model *model);
-/* Replace the stored transforms (K may change). */
+/* Replace the stored transforms (K may change; the model becomes kind
+ * SYMGNN_SYMM_TRANSFORMS). */
 symgnn_status symgnn_model_set_transforms(symgnn_model *model, int ntransforms,
                                           const double *transforms, symgnn_error *err);
+/* Make the model's symmetrization the exact O(3) average; the stored
+ * transforms are dropped. Weights and statistics are left as they are. */
+void symgnn_model_set_haar(symgnn_model *model);
 
 /* ------------------------------------------------------------------ graph */
 
@@ -180,6 +194,38 @@ symgnn_status symgnn_eval_decode(symgnn_eval *ev, double *out, symgnn_error *err
 float *symgnn_eval_node_state(symgnn_eval *ev);
 int symgnn_eval_width(const symgnn_eval *ev);
 int symgnn_eval_nlayers(const symgnn_eval *ev);
+
+/* Initial edge states g0 = symmetrized phi of n displacement rows
+ * (disp[3i..3i+2], Angstrom) into out[n x width]: from the distance table
+ * for haar models, from the stored transforms otherwise. */
+symgnn_status symgnn_eval_edge_encode(symgnn_eval *ev, int64_t n, const double *disp, float *out,
+                                      symgnn_error *err);
+
+/* Haar models: how the table of g0(r) was built at symgnn_eval_create.
+ * g0(r) is the average of phi over the sphere of radius r, computed with a
+ * product rule (Gauss-Legendre in cos(theta) x uniform azimuth) at table
+ * distances in [0, cutoff] and interpolated by cubic Hermite polynomials
+ * (values and r-derivatives from the same rule). Both errors are measured
+ * while building, by refinement, relative to `scale` = max |g0| over the
+ * table (doc/model-format.md, section 8). */
+typedef struct {
+  int ndist;            /* table distances (nodes) */
+  double dr;            /* width of a table cell, Angstrom; cells are halved where needed */
+  int order;            /* Gauss-Legendre nodes in cos(theta); 2*order azimuths */
+  double scale;         /* max |g0| over the table */
+  double quad_error;    /* max |rule - rule of twice the order| at probe distances / scale */
+  double interp_error;  /* max |interpolated - computed| at the midpoints of each cell's
+                           previous refinement / scale (a bound for the final table) */
+  double build_seconds; /* wall time of the build */
+} symgnn_haar_table_info;
+/* SYMGNN_ERR_ARG for a model with stored transforms. */
+symgnn_status symgnn_eval_haar_info(const symgnn_eval *ev, symgnn_haar_table_info *info,
+                                    symgnn_error *err);
+/* Haar models: evaluate g0 of every edge by direct quadrature of the given
+ * order (order x 2*order directions) instead of the table; 0 returns to the
+ * table. For verifying the table: about 2 order^2 edge-encoder evaluations
+ * per edge. */
+symgnn_status symgnn_eval_set_haar_direct(symgnn_eval *ev, int order, symgnn_error *err);
 
 /* All steps at once for a graph without ghosts (ntotal == nlocal). */
 symgnn_status symgnn_predict(symgnn_eval *ev, const symgnn_graph_view *graph, double *out,

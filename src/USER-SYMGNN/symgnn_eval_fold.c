@@ -66,12 +66,19 @@ static void fold_node_encoder(struct symgnn_eval *ev, const symgnn_model *m) {
   }
 }
 
-/* Edge encoder: the transform O_k folds into the first Linear, per k. */
+symgnn_encoder_ref symgnn_eval_encoder(const struct symgnn_eval *ev) {
+  const symgnn_encoder_ref e = {ev->width, ev->enc0_w, ev->enc0_b, ev->enc1_w, ev->enc1_b};
+  return e;
+}
+
+/* Edge encoder: the transform O_k folds into the first Linear, per k (a
+ * haar model has one, the identity, and its average comes from the table). */
 static void fold_edge_encoder(struct symgnn_eval *ev, const symgnn_model *m) {
+  static const double identity[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
   const symgnn_layout *L = &m->layout;
   const int d = ev->width;
   for (int k = 0; k < ev->ntransforms; ++k) {
-    const double *O = m->transforms + 9 * k;
+    const double *O = ev->haar ? identity : m->transforms + 9 * k;
     for (int r = 0; r < 3; ++r)
       for (int j = 0; j < d; ++j) {
         double s, t, acc = 0.0;
@@ -149,6 +156,8 @@ void symgnn_eval_unfold(struct symgnn_eval *ev) {
     free(ev->dec_b[l]);
   }
   free(ev->out_w);
+  symgnn_haar_table_free(&ev->haar_table);
+  symgnn_sphere_rule_free(&ev->haar_direct);
 }
 
 symgnn_status symgnn_eval_fold(struct symgnn_eval *ev, const symgnn_model *m, symgnn_error *err) {
@@ -157,7 +166,8 @@ symgnn_status symgnn_eval_fold(struct symgnn_eval *ev, const symgnn_model *m, sy
   ev->width = L->width;
   ev->nlayers = L->nlayers;
   ev->nelements = m->arch.nelements;
-  ev->ntransforms = m->ntransforms;
+  ev->haar = m->symm == SYMGNN_SYMM_HAAR;
+  ev->ntransforms = ev->haar ? 1 : m->ntransforms;
   ev->depth = L->decoder_depth;
   ev->label_mean = m->label_mean;
   ev->label_std = m->label_std;
@@ -197,5 +207,7 @@ symgnn_status symgnn_eval_fold(struct symgnn_eval *ev, const symgnn_model *m, sy
   }
   for (size_t i = 0; i < d; ++i) ev->out_w[i] = m->params[L->out.w + i];
   ev->out_b = m->params[L->out.b];
-  return SYMGNN_OK;
+  if (!ev->haar) return SYMGNN_OK;
+  const symgnn_encoder_ref enc = symgnn_eval_encoder(ev);
+  return symgnn_haar_table_build(&ev->haar_table, &enc, m->arch.cutoff, 0, err);
 }

@@ -4,6 +4,7 @@
 #define SYMGNN_EVAL_IMPL_H
 
 #include "symgnn.h"
+#include "symgnn_haar.h"
 
 /* Vector width of the edge kernels: every head's block of features is
  * padded to a multiple of it with zero weights, so the kernels need no
@@ -30,7 +31,7 @@ struct symgnn_eval {
   int width, dp, nlayers, nelements, ntransforms, depth; /* dp: width padded to SYMGNN_LANES */
   double label_mean, label_std;
   float *node_table; /* [nelements][width]: node encoder output per species */
-  float *enc0_w;     /* [ntransforms][3][width]: O_k W0^T with BN folded */
+  float *enc0_w;     /* [ntransforms][3][width]: O_k W0^T with BN folded (haar: O = I, one) */
   float *enc0_b;     /* [width] */
   float *enc1_w;     /* [width][width], BN folded */
   float *enc1_b;     /* [width] */
@@ -40,6 +41,9 @@ struct symgnn_eval {
   float dec_slope[SYMGNN_MAX_LAYERS];
   float *out_w; /* [width] */
   float out_b;
+  int haar;                       /* the model's symmetrization is SYMGNN_SYMM_HAAR */
+  symgnn_haar_table haar_table;   /* haar: g0(r) */
+  symgnn_sphere_rule haar_direct; /* haar, order > 0: g0 by direct quadrature per edge */
   int block_edges;
   int edge_isa;      /* instruction set of the edge kernels (symgnn_edge_isa) */
   int threads_asked; /* symgnn_eval_set_threads; 0: OpenMP's default */
@@ -67,6 +71,8 @@ struct symgnn_eval {
 /* Build the folded weights from a model (called by symgnn_eval_create). */
 symgnn_status symgnn_eval_fold(struct symgnn_eval *ev, const symgnn_model *model,
                                symgnn_error *err);
+/* The folded edge encoder without a transform (haar models). */
+symgnn_encoder_ref symgnn_eval_encoder(const struct symgnn_eval *ev);
 /* Release the folded weights. */
 void symgnn_eval_unfold(struct symgnn_eval *ev);
 

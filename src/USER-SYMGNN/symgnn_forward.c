@@ -9,6 +9,7 @@
 #include "symgnn_threads.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,23 +133,17 @@ static void for_each_block(symgnn_eval *ev, void (*body)(symgnn_eval *, const vo
   symgnn_blas_restore(nth, blas);
 }
 
-/* Edge encoder for the edges of block b:
- * g = mean_k relu(relu(x O_k W0'^T + b0') W1'^T + b1'). */
-SYMGNN_HOT static void encode_block(symgnn_eval *ev, const void *unused, int b) {
-  (void)unused;
-  const int tid = symgnn_thread_id();
-  const size_t dblk = ev->s_edge * (size_t)ev->width;
-  float *eblk = ev->eblk + (size_t)tid * dblk, *eblk2 = ev->eblk2 + (size_t)tid * dblk;
-  float *xf = ev->xblk + (size_t)tid * 3 * ev->s_edge;
-  const int64_t e0 = ev->graph.offsets[ev->blocks[b]], e1 = ev->graph.offsets[ev->blocks[b + 1]];
-  const int d = ev->width, nb = (int)(e1 - e0);
+/* g0 of nb displacement rows into g (row stride ldg, padding untouched):
+ * the mean over the stored transforms of relu(relu(x O_k W0'^T + b0') W1'^T
+ * + b1'). Scratch: xf [3 nb], eblk and eblk2 [nb][width]. */
+SYMGNN_HOT static void encode_transforms(const symgnn_eval *ev, int nb, const double *disp,
+                                         float *g, int ldg, float *xf, float *eblk, float *eblk2) {
+  const int d = ev->width;
   const float inv_k = 1.0f / (float)ev->ntransforms;
   const float *b0 = ev->enc0_b, *b1 = ev->enc1_b;
-  const int dp = ev->dp; /* edge state rows are padded; the padding stays zero */
-  float *g = ev->g + (size_t)e0 * dp;
-  memset(g, 0, (size_t)nb * dp * sizeof(float));
+  for (int e = 0; e < nb; ++e) memset(g + (size_t)e * ldg, 0, (size_t)d * sizeof(float));
   for (int64_t i = 0; i < 3 * (int64_t)nb; ++i) /* edge features are float32, as in the model */
-    xf[i] = (float)ev->graph.disp[3 * e0 + i];
+    xf[i] = (float)disp[i];
   for (int k = 0; k < ev->ntransforms; ++k) {
     const float *M0 = ev->enc0_w + (size_t)k * 3 * d, *M1 = M0 + d, *M2 = M1 + d;
     for (int e = 0; e < nb; ++e) {
@@ -164,7 +159,7 @@ SYMGNN_HOT static void encode_block(symgnn_eval *ev, const void *unused, int b) 
                 0.0f, eblk, d);
     for (int e = 0; e < nb; ++e) {
       const float *v = eblk + (size_t)e * d;
-      float *ge = g + (size_t)e * dp;
+      float *ge = g + (size_t)e * ldg;
 #pragma omp simd
       for (int j = 0; j < d; ++j) {
         const float u = v[j] + b1[j];
@@ -172,6 +167,119 @@ SYMGNN_HOT static void encode_block(symgnn_eval *ev, const void *unused, int b) 
       }
     }
   }
+}
+
+/* g0 of nb displacement rows of a haar model into g (row stride ldg): the
+ * table at the distance (computed in double), or, in direct mode, the sphere
+ * rule at that distance. Returns 0 when out of memory. */
+static int encode_haar(const symgnn_eval *ev, int64_t nb, const double *disp, float *g, int ldg) {
+  const int d = ev->width;
+  const symgnn_encoder_ref enc = symgnn_eval_encoder(ev);
+  double *h = ev->haar_direct.n ? malloc((size_t)d * sizeof(double)) : NULL;
+  if (ev->haar_direct.n && !h) return 0;
+  int ok = 1;
+  for (int64_t e = 0; e < nb && ok; ++e) {
+    const double *x = disp + 3 * e;
+    const double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+    float *ge = g + (size_t)e * ldg;
+    if (!h) {
+      symgnn_haar_table_lookup(&ev->haar_table, r, ge);
+      continue;
+    }
+    ok = symgnn_sphere_average(&enc, &ev->haar_direct, r, h, NULL);
+    for (int j = 0; j < d; ++j) ge[j] = (float)h[j];
+  }
+  free(h);
+  return ok;
+}
+
+/* Edge encoder for the edges of block b, into the padded edge states. */
+static void encode_block(symgnn_eval *ev, const void *failed, int b) {
+  const int tid = symgnn_thread_id();
+  const size_t dblk = ev->s_edge * (size_t)ev->width;
+  const int64_t e0 = ev->graph.offsets[ev->blocks[b]], e1 = ev->graph.offsets[ev->blocks[b + 1]];
+  float *g = ev->g + (size_t)e0 * ev->dp;
+  if (ev->dp > ev->width) /* the padding of the edge state rows stays zero */
+    memset(g, 0, (size_t)(e1 - e0) * ev->dp * sizeof(float));
+  if (ev->haar) {
+    if (!encode_haar(ev, e1 - e0, ev->graph.disp + 3 * e0, g, ev->dp)) {
+#pragma omp atomic write
+      *(int *)failed = 1;
+    }
+    return;
+  }
+  encode_transforms(ev, (int)(e1 - e0), ev->graph.disp + 3 * e0, g, ev->dp,
+                    ev->xblk + (size_t)tid * 3 * ev->s_edge, ev->eblk + (size_t)tid * dblk,
+                    ev->eblk2 + (size_t)tid * dblk);
+}
+
+/* Haar models: every edge must lie within the table (the model cutoff; an
+ * edge built with a strict cutoff test may round to it). */
+static symgnn_status check_haar_lengths(const symgnn_eval *ev, symgnn_error *err) {
+  const double limit = ev->haar_table.rmax * (1.0 + 1e-12);
+  for (int t = 0; t < ev->graph.nlocal; ++t)
+    for (int64_t e = ev->graph.offsets[t]; e < ev->graph.offsets[t + 1]; ++e) {
+      const double *x = ev->graph.disp + 3 * e;
+      const double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+      if (r > limit)
+        return symgnn_set_error(err, SYMGNN_ERR_GRAPH,
+                                "edge %lld into local atom %d is %.9g Angstrom long, beyond the "
+                                "model cutoff %.9g Angstrom",
+                                (long long)e, t, r, ev->haar_table.rmax);
+    }
+  return SYMGNN_OK;
+}
+
+symgnn_status symgnn_eval_edge_encode(symgnn_eval *ev, int64_t n, const double *disp, float *out,
+                                      symgnn_error *err) {
+  if (!ev || n < 0 || (n && (!disp || !out)))
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "symgnn_eval_edge_encode needs disp and out");
+  const int d = ev->width, chunk = 256;
+  for (int64_t i = 0; i < 3 * n; ++i)
+    if (!isfinite(disp[i]))
+      return symgnn_set_error(err, SYMGNN_ERR_ARG, "displacement %lld is not finite",
+                              (long long)(i / 3));
+  if (ev->haar) {
+    for (int64_t e = 0; e < n; ++e) {
+      const double *x = disp + 3 * e;
+      if (sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]) > ev->haar_table.rmax * (1.0 + 1e-12))
+        return symgnn_set_error(err, SYMGNN_ERR_ARG,
+                                "displacement %lld is longer than the model cutoff %g",
+                                (long long)e, ev->haar_table.rmax);
+    }
+    return encode_haar(ev, n, disp, out, d)
+               ? SYMGNN_OK
+               : symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for direct quadrature");
+  }
+  float *s = malloc((size_t)chunk * (3 + 2 * (size_t)d) * sizeof(float));
+  if (!s) return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for the edge encoder");
+  for (int64_t e = 0; e < n; e += chunk) {
+    const int nb = n - e < chunk ? (int)(n - e) : chunk;
+    encode_transforms(ev, nb, disp + 3 * e, out + (size_t)e * d, d, s, s + 3 * chunk,
+                      s + (3 + (size_t)d) * chunk);
+  }
+  free(s);
+  return SYMGNN_OK;
+}
+
+symgnn_status symgnn_eval_haar_info(const symgnn_eval *ev, symgnn_haar_table_info *info,
+                                    symgnn_error *err) {
+  if (!ev || !info)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "symgnn_eval_haar_info needs ev and info");
+  if (!ev->haar)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG,
+                            "the model stores transforms; it has no haar table");
+  *info = ev->haar_table.info;
+  return SYMGNN_OK;
+}
+
+symgnn_status symgnn_eval_set_haar_direct(symgnn_eval *ev, int order, symgnn_error *err) {
+  if (!ev || !ev->haar)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "direct quadrature needs a haar model");
+  symgnn_sphere_rule_free(&ev->haar_direct);
+  if (order == 0) return SYMGNN_OK;
+  const symgnn_encoder_ref enc = symgnn_eval_encoder(ev);
+  return symgnn_sphere_rule_make(order, &enc, &ev->haar_direct, err);
 }
 
 symgnn_status symgnn_eval_begin(symgnn_eval *ev, const symgnn_graph_view *graph,
@@ -183,11 +291,14 @@ symgnn_status symgnn_eval_begin(symgnn_eval *ev, const symgnn_graph_view *graph,
   ev->nedges = graph->offsets[graph->nlocal];
   ev->next_layer = -1;
   if ((st = reserve(ev, graph, maxdeg, err)) != SYMGNN_OK) return st;
+  if (ev->haar && (st = check_haar_lengths(ev, err)) != SYMGNN_OK) return st;
   const int d = ev->width;
   for (int i = 0; i < graph->ntotal; ++i)
     memcpy(ev->h + (size_t)i * d, ev->node_table + (size_t)graph->species[i] * d,
            (size_t)d * sizeof(float));
-  for_each_block(ev, encode_block, NULL);
+  int failed = 0;
+  for_each_block(ev, encode_block, &failed);
+  if (failed) return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for direct quadrature");
   ev->next_layer = 0;
   return SYMGNN_OK;
 }

@@ -1,4 +1,5 @@
 /* Model object: allocation, initialization, accessors and provenance. */
+#include "symgnn_model_format.h"
 #include "symgnn_model_impl.h"
 #include "symgnn_rng.h"
 
@@ -46,18 +47,19 @@ symgnn_status symgnn_model_alloc(const symgnn_arch *arch, int ntransforms, symgn
   symgnn_status st = symgnn_layout_build(arch, &lay, err);
   if (st != SYMGNN_OK) return st;
   if ((st = check_elements(arch, err)) != SYMGNN_OK) return st;
-  if (ntransforms < 1 || ntransforms > 4096)
-    return symgnn_set_error(err, SYMGNN_ERR_ARG, "number of transforms %d outside 1..4096",
-                            ntransforms);
+  if (ntransforms < 0 || ntransforms > (int)SYMGNN_MODEL_MAX_TRANSFORMS)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "number of transforms %d outside 0..%u",
+                            ntransforms, SYMGNN_MODEL_MAX_TRANSFORMS);
   symgnn_model *m = calloc(1, sizeof *m);
   if (!m) return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for the model");
   m->arch = *arch;
   m->layout = lay;
+  m->symm = ntransforms ? SYMGNN_SYMM_TRANSFORMS : SYMGNN_SYMM_HAAR;
   m->ntransforms = ntransforms;
-  m->transforms = calloc((size_t)ntransforms * 9, sizeof(double));
+  m->transforms = ntransforms ? calloc((size_t)ntransforms * 9, sizeof(double)) : NULL;
   m->params = calloc(lay.nparams, sizeof(float));
   m->stats = calloc(lay.nstats, sizeof(float));
-  if (!m->transforms || !m->params || !m->stats) {
+  if ((ntransforms && !m->transforms) || !m->params || !m->stats) {
     symgnn_model_free(m);
     return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for %zu model parameters",
                             lay.nparams);
@@ -149,9 +151,12 @@ static void init_weights(symgnn_model *m, uint64_t seed) {
 symgnn_status symgnn_model_create(const symgnn_arch *arch, int ntransforms,
                                   const double *transforms, uint64_t seed, symgnn_model **out,
                                   symgnn_error *err) {
+  if (ntransforms == 0 && transforms)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "transforms given but their count is 0");
   symgnn_status st = symgnn_model_alloc(arch, ntransforms, out, err);
   if (st != SYMGNN_OK) return st;
-  if ((st = symgnn_model_set_transforms(*out, ntransforms, transforms, err)) != SYMGNN_OK) {
+  if (ntransforms &&
+      (st = symgnn_model_set_transforms(*out, ntransforms, transforms, err)) != SYMGNN_OK) {
     symgnn_model_free(*out);
     *out = NULL;
     return st;
@@ -162,9 +167,9 @@ symgnn_status symgnn_model_create(const symgnn_arch *arch, int ntransforms,
 
 symgnn_status symgnn_model_set_transforms(symgnn_model *m, int ntransforms, const double *t,
                                           symgnn_error *err) {
-  if (ntransforms < 1 || ntransforms > 4096 || !t)
-    return symgnn_set_error(err, SYMGNN_ERR_ARG, "number of transforms %d outside 1..4096",
-                            ntransforms);
+  if (ntransforms < 1 || ntransforms > (int)SYMGNN_MODEL_MAX_TRANSFORMS || !t)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "number of transforms %d outside 1..%u",
+                            ntransforms, SYMGNN_MODEL_MAX_TRANSFORMS);
   for (int i = 0; i < 9 * ntransforms; ++i)
     if (!isfinite(t[i]))
       return symgnn_set_error(err, SYMGNN_ERR_NONFINITE, "transform %d has a non-finite entry",
@@ -175,11 +180,20 @@ symgnn_status symgnn_model_set_transforms(symgnn_model *m, int ntransforms, cons
   free(m->transforms);
   m->transforms = copy;
   m->ntransforms = ntransforms;
+  m->symm = SYMGNN_SYMM_TRANSFORMS;
   return SYMGNN_OK;
+}
+
+void symgnn_model_set_haar(symgnn_model *m) {
+  free(m->transforms);
+  m->transforms = NULL;
+  m->ntransforms = 0;
+  m->symm = SYMGNN_SYMM_HAAR;
 }
 
 const symgnn_arch *symgnn_model_arch(const symgnn_model *m) { return &m->arch; }
 const symgnn_layout *symgnn_model_layout(const symgnn_model *m) { return &m->layout; }
+symgnn_symmetrization symgnn_model_symmetrization(const symgnn_model *m) { return m->symm; }
 int symgnn_model_ntransforms(const symgnn_model *m) { return m->ntransforms; }
 const double *symgnn_model_transforms(const symgnn_model *m) { return m->transforms; }
 const char *symgnn_model_units(const symgnn_model *m) { return m->units; }

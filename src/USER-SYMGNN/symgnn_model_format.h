@@ -1,12 +1,14 @@
-/* Internal: constants of the model file format v1 (doc/model-format.md). */
+/* Internal: constants of the model file formats v1 and v2 (doc/model-format.md). */
 #ifndef SYMGNN_MODEL_FORMAT_H
 #define SYMGNN_MODEL_FORMAT_H
 
 /* 8 bytes: "SYMGNN", a NUL (binary file, stops C-string tools) and 0x1A (Ctrl-Z). */
 #define SYMGNN_MODEL_MAGIC "SYMGNN\0\x1a"
 #define SYMGNN_MODEL_MAGIC_LEN 8
-/* Highest (and only) format version this library reads and the one it writes. */
-#define SYMGNN_MODEL_FORMAT_VERSION 1u
+/* Highest format version this library reads, and the one it writes. v1 has
+ * no symmetrization kind field (its models always store transforms). */
+#define SYMGNN_MODEL_FORMAT_VERSION 2u
+#define SYMGNN_MODEL_FORMAT_OLDEST 1u
 /* Fixed size of one element-name field: the name, then NUL padding. */
 #define SYMGNN_MODEL_NAME_FIELD SYMGNN_NAME_LEN
 /* Caps on counts and string lengths, so no malformed file makes the reader

@@ -9,8 +9,9 @@
 struct symgnn_model {
   symgnn_arch arch;
   symgnn_layout layout;
-  int ntransforms;
-  double *transforms; /* ntransforms x 9, row-major, x' = x O */
+  symgnn_symmetrization symm;
+  int ntransforms;    /* 0 for SYMGNN_SYMM_HAAR */
+  double *transforms; /* ntransforms x 9, row-major, x' = x O; NULL for haar */
   double label_mean, label_std;
   char units[SYMGNN_UNITS_LEN];
   int nprov;
@@ -19,7 +20,8 @@ struct symgnn_model {
   float *stats;  /* layout.nstats */
 };
 
-/* Allocate a zeroed model for an architecture (weights left zero, stats 0/1). */
+/* Allocate a zeroed model for an architecture (weights left zero, stats 0/1)
+ * with room for ntransforms transforms; ntransforms 0 makes a haar model. */
 symgnn_status symgnn_model_alloc(const symgnn_arch *arch, int ntransforms, symgnn_model **out,
                                  symgnn_error *err);
 

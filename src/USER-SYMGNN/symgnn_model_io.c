@@ -1,4 +1,4 @@
-/* Model file format v1: writer and bounds-checked reader (doc/model-format.md).
+/* Model file formats v1 and v2: writer (v2) and bounds-checked reader (doc/model-format.md).
  * Every integer and float is encoded little-endian byte by byte, independent of
  * the host's byte order and struct layout. */
 #include "symgnn_crc32.h"
@@ -77,8 +77,11 @@ static void serialize(const symgnn_model *m, writer *w) {
   put_u32(w, (uint32_t)a->nlayers);
   for (int l = 0; l < a->nlayers; ++l) put_u32(w, (uint32_t)a->heads[l]);
   put_u32(w, (uint32_t)a->decoder_depth);
-  put_u32(w, (uint32_t)m->ntransforms);
-  for (int i = 0; i < 9 * m->ntransforms; ++i) put_f64(w, m->transforms[i]);
+  put_u32(w, (uint32_t)m->symm);
+  if (m->symm == SYMGNN_SYMM_TRANSFORMS) {
+    put_u32(w, (uint32_t)m->ntransforms);
+    for (int i = 0; i < 9 * m->ntransforms; ++i) put_f64(w, m->transforms[i]);
+  }
   put_f64(w, m->label_mean);
   put_f64(w, m->label_std);
   put_u32(w, (uint32_t)m->nprov);
@@ -167,6 +170,7 @@ typedef struct {
   const unsigned char *p;
   size_t size, pos;
   symgnn_error *err;
+  uint32_t version; /* format version from the header */
 } reader;
 
 static uint32_t le32(const unsigned char *b) {
@@ -344,7 +348,12 @@ static symgnn_status walk(reader *r, int full, sections *s) {
   if (full && (st = as_format(r->err, symgnn_layout_build(a, &s->layout, r->err),
                               "invalid architecture")) != SYMGNN_OK)
     return st;
-  if ((st = get_count(r, "transform count", 1, SYMGNN_MODEL_MAX_TRANSFORMS, &s->ntransforms)))
+  uint32_t kind = SYMGNN_SYMM_TRANSFORMS; /* v1 files have no kind field */
+  if (r->version >= 2 && (st = get_count(r, "symmetrization kind", SYMGNN_SYMM_TRANSFORMS,
+                                         SYMGNN_SYMM_HAAR, &kind)) != SYMGNN_OK)
+    return st;
+  if (kind == SYMGNN_SYMM_TRANSFORMS &&
+      (st = get_count(r, "transform count", 1, SYMGNN_MODEL_MAX_TRANSFORMS, &s->ntransforms)))
     return st;
   s->transforms_at = r->pos;
   if ((st = take(r, (size_t)s->ntransforms * 72, "transforms", &b)) != SYMGNN_OK) return st;
@@ -453,10 +462,10 @@ static symgnn_status check_header(const unsigned char *p, size_t size, symgnn_er
     return symgnn_set_error(err, SYMGNN_ERR_VERSION,
                             "format version %" PRIu32 " is newer than this library supports (%u)",
                             version, SYMGNN_MODEL_FORMAT_VERSION);
-  if (version != SYMGNN_MODEL_FORMAT_VERSION)
+  if (version < SYMGNN_MODEL_FORMAT_OLDEST)
     return symgnn_set_error(err, SYMGNN_ERR_VERSION,
-                            "format version %" PRIu32 " is not valid (this library reads %u)",
-                            version, SYMGNN_MODEL_FORMAT_VERSION);
+                            "format version %" PRIu32 " is not valid (this library reads %u to %u)",
+                            version, SYMGNN_MODEL_FORMAT_OLDEST, SYMGNN_MODEL_FORMAT_VERSION);
   return SYMGNN_OK;
 }
 
@@ -471,7 +480,7 @@ symgnn_status symgnn_model_read_buffer(const void *data, size_t size, symgnn_mod
   /* The checksum closes the file, so an intact file is recognized before any
    * size field is trusted; only then are the metadata judged. */
   const int intact = size >= 16 && symgnn_crc32(0, p, size - 4) == le32(p + size - 4);
-  reader r = {p, size, SYMGNN_MODEL_MAGIC_LEN + 4, err};
+  reader r = {p, size, SYMGNN_MODEL_MAGIC_LEN + 4, err, le32(p + SYMGNN_MODEL_MAGIC_LEN)};
   sections s;
   if ((st = walk(&r, intact, &s)) != SYMGNN_OK) return st;
   const size_t body = r.pos;

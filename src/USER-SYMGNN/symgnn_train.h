@@ -61,6 +61,15 @@ symgnn_status symgnn_trainer_step(symgnn_trainer *tr, symgnn_model *model,
                                   const symgnn_train_opts *opts, double *loss, float *grad,
                                   double *dtransforms, float *pred, symgnn_error *err);
 
+/* Set the running statistics of the edge encoder's two BatchNorms to their
+ * train-mode batch statistics under the exact O(3) average (haar): edges
+ * with distances r[i] (Angstrom) in proportions weight[i] (a histogram of a
+ * data set's edge lengths, self-loops at r = 0 included) and directions
+ * uniform on the sphere. BN0 normalizes with its own exact statistics when
+ * BN1's are taken. Means and biased variances. */
+symgnn_status symgnn_train_haar_encoder_stats(symgnn_model *model, int n, const double *r,
+                                              const double *weight, symgnn_error *err);
+
 #ifdef __cplusplus
 }
 #endif

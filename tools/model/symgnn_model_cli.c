@@ -14,7 +14,7 @@
 
 #define USAGE                                                                                      \
   "usage: symgnn-model info MODEL\n"                                                               \
-  "       symgnn-model create-random OUT [--seed N] [--elements Cu,Zr] [--transforms K]\n"         \
+  "       symgnn-model create-random OUT [--seed N] [--elements Cu,Zr] [--transforms K|haar]\n"    \
   "                    [--width W] [--heads 8,4,2,1] [--decoder-depth D] [--cutoff R]\n"           \
   "       symgnn-model set-provenance MODEL KEY VALUE [-o OUT]\n"                                  \
   "       symgnn-model --help\n"
@@ -27,7 +27,8 @@
   "  --seed N          random seed (default 0)\n"                                                  \
   "  --elements A,B    element names in model order (default Cu,Zr)\n"                             \
   "  --transforms K    symmetrization transforms: identity, then R_z(1)R_y(-1)R_x(1),\n"           \
-  "                    then random rotations from the seed (default 2)\n"                          \
+  "                    then random rotations from the seed (default 2); `haar`: the\n"             \
+  "                    exact O(3) average, no stored transforms\n"                                 \
   "  --width W, --heads H1,H2,..., --decoder-depth D, --cutoff R (Angstrom)\n"                     \
   "                    architecture (default 32, 8,4,2,1, 4, 5.0)\n"                               \
   "set-provenance  set (or replace) one provenance entry, e.g. metrics measured after\n"           \
@@ -85,7 +86,9 @@ static int cmd_info(const char *path) {
   print_double(a->cutoff);
   printf("\nunits: %s\nwidth: %d\nlayers: %d\nheads:", symgnn_model_units(m), a->width, a->nlayers);
   for (int l = 0; l < a->nlayers; ++l) printf(" %d", a->heads[l]);
-  printf("\ndecoder_depth: %d\ntransforms: %d\n", a->decoder_depth, symgnn_model_ntransforms(m));
+  printf("\ndecoder_depth: %d\nsymmetrization: %s\ntransforms: %d\n", a->decoder_depth,
+         symgnn_model_symmetrization(m) == SYMGNN_SYMM_HAAR ? "haar" : "transforms",
+         symgnn_model_ntransforms(m));
   const double *t = symgnn_model_transforms(m);
   for (int k = 0; k < symgnn_model_ntransforms(m); ++k) {
     printf("transform_%d:", k + 1);
@@ -156,6 +159,10 @@ static int set_option(create_opts *o, const char *name, const char *value) {
   } else if (strcmp(name, "--elements") == 0) {
     return split_list(value, o->names, SYMGNN_MAX_ELEMENTS, &o->nelements);
   } else if (strcmp(name, "--transforms") == 0) {
+    if (strcmp(value, "haar") == 0) {
+      o->ntransforms = 0;
+      return 1;
+    }
     if (!parse_uint(value, 1, SYMGNN_MODEL_MAX_TRANSFORMS, &u)) return 0;
     o->ntransforms = (int)u;
   } else if (strcmp(name, "--width") == 0) {
@@ -231,9 +238,9 @@ static int cmd_create(const create_opts *o) {
   symgnn_arch arch = o->arch;
   arch.nelements = o->nelements;
   for (int i = 0; i < o->nelements; ++i) memcpy(arch.elements[i], o->names[i], SYMGNN_NAME_LEN);
-  double *t = malloc((size_t)o->ntransforms * 9 * sizeof(double));
-  if (!t) return fail("out of memory");
-  make_transforms(o->ntransforms, o->seed, t);
+  double *t = o->ntransforms ? malloc((size_t)o->ntransforms * 9 * sizeof(double)) : NULL;
+  if (o->ntransforms && !t) return fail("out of memory");
+  if (t) make_transforms(o->ntransforms, o->seed, t);
   symgnn_model *m = NULL;
   symgnn_error err;
   char seed[32];

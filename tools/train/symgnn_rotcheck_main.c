@@ -1,11 +1,13 @@
 /* symgnn-rotcheck MODEL FILE.extxyz [--rotations N] [--seed S]
  * symgnn-rotcheck --help | --version
  *
- * Rotation sensitivity of a trained model: the configuration (lattice vectors
- * and positions) is rotated by N uniformly random rotations, the graph is
- * rebuilt and the predictions compared with the unrotated ones. Prints the
- * mean |change of predicted EB| in eV over atoms and rotations, and the
- * Pearson correlation of rotated vs unrotated predictions (pooled). */
+ * O(3) sensitivity of a trained model: the configuration (lattice vectors and
+ * positions) is transformed by N uniformly random rotations, N random
+ * reflections (improper: -R) and the 5 non-identity permutations of the
+ * Cartesian axes, the graph is rebuilt and the predictions compared with the
+ * untransformed ones. Prints, per kind, the mean and the largest |change of
+ * predicted EB| in eV over atoms and transforms, and the Pearson correlation
+ * of rotated vs unrotated predictions (pooled). */
 #include "symgnn.h"
 #include "symgnn_metrics.h"
 #include "symgnn_rng.h"
@@ -52,11 +54,30 @@ static int predict(symgnn_eval *ev, int n, const double *pos, const double *lat,
 static void usage(FILE *out) {
   fputs("usage: symgnn-rotcheck MODEL FILE.extxyz [--rotations N] [--seed S]\n"
         "       symgnn-rotcheck --help | --version\n"
-        "  Rotates the configuration (lattice and positions) N times (default 8) by\n"
-        "  uniformly random rotations drawn from seed S (default 1), predicts again and\n"
-        "  prints the mean |EB(rotated) - EB(original)| in eV and the Pearson\n"
-        "  correlation of rotated vs unrotated predictions.\n",
+        "  Transforms the configuration (lattice and positions) by N (default 8) uniformly\n"
+        "  random rotations and N reflections drawn from seed S (default 1) and by the 5\n"
+        "  permutations of the axes, predicts again and prints per kind the mean and the\n"
+        "  largest |EB(transformed) - EB(original)| in eV, and the Pearson correlation of\n"
+        "  rotated vs unrotated predictions.\n",
         out);
+}
+
+/* The 5 non-identity permutations of the axes as matrices (rows e_p(a)). */
+static void axis_permutation(int k, double P[9]) {
+  static const int perm[5][3] = {{0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+  memset(P, 0, 9 * sizeof(double));
+  for (int a = 0; a < 3; ++a) P[3 * a + perm[k][a]] = 1.0;
+}
+
+/* Transform k of a kind: 0 rotations, 1 reflections (-R), 2 axis permutations. */
+static void kind_transform(int kind, int k, symgnn_rng *rng, double T[9]) {
+  if (kind == 2) {
+    axis_permutation(k, T);
+    return;
+  }
+  random_rotation(rng, T);
+  if (kind == 1)
+    for (int i = 0; i < 9; ++i) T[i] = -T[i];
 }
 
 int main(int argc, char **argv) {
@@ -116,27 +137,35 @@ int main(int argc, char **argv) {
                      base, &err)) {
     fprintf(stderr, "symgnn-rotcheck: %s: %s\n", xyz_path, err.message);
   } else {
+    static const char *kinds[3] = {"rotation", "reflection", "permutation"};
     symgnn_rng rng;
     symgnn_rng_seed(&rng, seed);
-    symgnn_metrics_acc acc;
-    symgnn_metrics_init(&acc);
     rc = 0;
-    for (int r = 0; r < nrot && rc == 0; ++r) {
-      double R[9], lat[9];
-      random_rotation(&rng, R);
-      rotate_rows(symgnn_xyz_lattice(xyz), lat, 3, R);
-      rotate_rows(symgnn_xyz_positions(xyz), pos, n, R);
-      if (predict(ev, n, pos, lat, species, cutoff, rot, &err)) {
-        fprintf(stderr, "symgnn-rotcheck: rotation %d: %s\n", r + 1, err.message);
-        rc = 1;
+    printf("atoms: %d\nrotations: %d\nreflections: %d\npermutations: 5\n", n, nrot, nrot);
+    for (int kind = 0; kind < 3 && rc == 0; ++kind) {
+      symgnn_metrics_acc acc;
+      symgnn_metrics_init(&acc);
+      double largest = 0.0;
+      const int count = kind == 2 ? 5 : nrot;
+      for (int r = 0; r < count && rc == 0; ++r) {
+        double R[9], lat[9];
+        kind_transform(kind, r, &rng, R);
+        rotate_rows(symgnn_xyz_lattice(xyz), lat, 3, R);
+        rotate_rows(symgnn_xyz_positions(xyz), pos, n, R);
+        if (predict(ev, n, pos, lat, species, cutoff, rot, &err)) {
+          fprintf(stderr, "symgnn-rotcheck: %s %d: %s\n", kinds[kind], r + 1, err.message);
+          rc = 1;
+        }
+        for (int i = 0; i < n && rc == 0; ++i) {
+          symgnn_metrics_add(&acc, rot[i], base[i]);
+          largest = fmax(largest, fabs(rot[i] - base[i]));
+        }
       }
-      for (int i = 0; i < n && rc == 0; ++i) symgnn_metrics_add(&acc, rot[i], base[i]);
-    }
-    if (rc == 0) {
+      if (rc) break;
       const symgnn_metrics m = symgnn_metrics_finish(&acc);
-      printf("atoms: %d\nrotations: %d\n", n, nrot);
-      printf("rotation_sensitivity_ev: %.6g\n", m.mae);
-      printf("rotated_vs_unrotated_pearson: %.6f\n", m.pearson);
+      printf("%s_sensitivity_ev: %.6g\n%s_max_change_ev: %.6g\n", kinds[kind], m.mae, kinds[kind],
+             largest);
+      if (kind == 0) printf("rotated_vs_unrotated_pearson: %.6f\n", m.pearson);
     }
   }
   free(species);

@@ -112,13 +112,15 @@ static int combine(recalib_ctx *x, int64_t count) {
   return 0;
 }
 
-/* Provenance entry and atomic write (rank 0). */
-static int write_out(recalib_ctx *x, const char *out) {
-  char files[4000], text[4200];
+/* Provenance entry `key` ("<before>N configurations of FILES<after>") and
+ * atomic write (rank 0). */
+static int write_out(recalib_ctx *x, const char *out, const char *key, const char *before,
+                     const char *after) {
+  char files[4000], text[4400];
   symgnn_tr_join_files(x->cfg.train_files, x->cfg.ntrain, files, sizeof files);
-  snprintf(text, sizeof text, "%d configurations of %s, dropout 0", x->train.n, files);
+  snprintf(text, sizeof text, "%s%d configurations of %s%s", before, x->train.n, files, after);
   symgnn_error err;
-  if (symgnn_model_set_provenance(x->model, "bn_recalibrated", text, &err) != SYMGNN_OK ||
+  if (symgnn_model_set_provenance(x->model, key, text, &err) != SYMGNN_OK ||
       symgnn_model_write(x->model, out, &err) != SYMGNN_OK)
     return snprintf(x->msg, sizeof x->msg, "cannot write the model: %s", err.message), -1;
   return 0;
@@ -139,7 +141,9 @@ static int recalibrate(recalib_ctx *x, const symgnn_tr_recalib_options *o,
     return -1;
   if (comm->size > 1 && combine(x, count)) return -1;
   if (score(x, comm, &after)) return -1;
-  if (!symgnn_tr_comm_all_ok(comm->rank != 0 || write_out(x, o->out) == 0)) return -1;
+  if (!symgnn_tr_comm_all_ok(comm->rank != 0 ||
+                             write_out(x, o->out, "bn_recalibrated", "", ", dropout 0") == 0))
+    return -1;
   if (comm->rank == 0)
     printf("recalibrated the BatchNorm statistics of %s on %d training configurations "
            "(dropout 0)\n"
@@ -149,6 +153,86 @@ static int recalibrate(recalib_ctx *x, const symgnn_tr_recalib_options *o,
            o->model, x->train.n, before.mse_z, after.mse_z, before.mae, after.mae, before.pearson,
            after.pearson, o->out);
   return 0;
+}
+
+/* Width of a bin of the edge-length histogram, Angstrom. */
+#define HAAR_BIN 0.005
+
+/* Histogram of the training edges' lengths: bin b holds the edges with
+ * length in [b, b+1) * HAAR_BIN at their mean length, weighted by count. */
+static int length_histogram(const recalib_ctx *x, int *nbins, double **r, double **w) {
+  const double cutoff = symgnn_model_arch(x->model)->cutoff;
+  const int n = (int)ceil(cutoff / HAAR_BIN) + 1;
+  double *sum = calloc((size_t)n, sizeof(double)), *cnt = calloc((size_t)n, sizeof(double));
+  if (!sum || !cnt) {
+    free(sum);
+    free(cnt);
+    return -1;
+  }
+  for (int c = 0; c < x->train.n; ++c) {
+    const symgnn_graph_view v = symgnn_graph_get_view(x->train.conf[c].graph);
+    for (int64_t e = 0; e < v.offsets[v.nlocal]; ++e) {
+      const double *d = v.disp + 3 * e;
+      const double len = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+      const int b = len / HAAR_BIN < n - 1 ? (int)(len / HAAR_BIN) : n - 1;
+      sum[b] += len;
+      cnt[b] += 1.0;
+    }
+  }
+  for (int b = 0; b < n; ++b) sum[b] = cnt[b] > 0.0 ? sum[b] / cnt[b] : 0.0;
+  *nbins = n;
+  *r = sum;
+  *w = cnt;
+  return 0;
+}
+
+/* The conversion itself (every rank computes the same statistics). */
+static int convert(recalib_ctx *x) {
+  int n;
+  double *r, *w;
+  if (length_histogram(x, &n, &r, &w))
+    return snprintf(x->msg, sizeof x->msg, "out of memory for the edge-length histogram"), -1;
+  symgnn_model_set_haar(x->model);
+  symgnn_error err;
+  const symgnn_status s = symgnn_train_haar_encoder_stats(x->model, n, r, w, &err);
+  free(r);
+  free(w);
+  if (s != SYMGNN_OK)
+    return snprintf(x->msg, sizeof x->msg, "cannot compute the statistics: %s", err.message), -1;
+  return 0;
+}
+
+int symgnn_tr_to_haar(const symgnn_tr_recalib_options *o, const symgnn_tr_comm *comm) {
+  recalib_ctx *x = calloc(1, sizeof *x);
+  if (!x) return 1;
+  symgnn_tr_scores before, after;
+  int rc = 0;
+  if (!symgnn_tr_comm_all_ok(load(x, o) == 0) ||
+      !symgnn_tr_comm_all_ok(score(x, comm, &before) == 0) ||
+      !symgnn_tr_comm_all_ok(convert(x) == 0) || score(x, comm, &after) ||
+      !symgnn_tr_comm_all_ok(comm->rank != 0 ||
+                             write_out(x, o->out, "symmetrization_converted",
+                                       "haar; edge-encoder BatchNorm statistics exact over the "
+                                       "edges of ",
+                                       "") == 0)) {
+    if (comm->rank == 0)
+      fprintf(stderr, "symgnn-train: error: %s\n", x->msg[0] ? x->msg : "failed on another rank");
+    rc = 1;
+  } else if (comm->rank == 0) {
+    printf("converted %s to the exact O(3) average (haar); edge-encoder BatchNorm statistics "
+           "recomputed exactly over the edges of %d training configurations\n"
+           "training data, eval mode: mse_z %.6g -> %.6g, mae %.6g -> %.6g eV, pearson %.4f -> "
+           "%.4f\n"
+           "wrote %s\n",
+           o->model, x->train.n, before.mse_z, after.mse_z, before.mae, after.mae, before.pearson,
+           after.pearson, o->out);
+  }
+  symgnn_trainer_free(x->trainer);
+  symgnn_tr_set_free(&x->train);
+  symgnn_model_free(x->model);
+  symgnn_tr_config_free(&x->cfg);
+  free(x);
+  return rc;
 }
 
 int symgnn_tr_recalibrate(const symgnn_tr_recalib_options *o, const symgnn_tr_comm *comm) {

@@ -15,6 +15,7 @@ typedef struct {
   const char *config; /* training config: its data.train files are used */
   const char *model;  /* model file to read */
   const char *out;    /* model file to write (atomically) */
+  int to_haar;        /* --to-haar: convert to the exact O(3) average instead */
 } symgnn_tr_recalib_options;
 
 /* Load the config's training data as training does, run one train-mode
@@ -24,6 +25,16 @@ typedef struct {
  * split the configurations and average their results. Collective; prints on
  * rank 0; returns the process exit status (0 ok, 1 error). */
 int symgnn_tr_recalibrate(const symgnn_tr_recalib_options *o, const symgnn_tr_comm *comm);
+
+/* symgnn-train CONFIG --to-haar MODEL -o OUT: MODEL with its symmetrization
+ * made the exact O(3) average (the stored transforms dropped) and its
+ * edge-encoder BatchNorm statistics recomputed for it: the exact train-mode
+ * statistics over the config's training edges (their distance histogram in
+ * 0.005 Angstrom bins) with uniform directions. Every other weight and
+ * statistic is kept. Prints eval-mode scores on the training data before and
+ * after; writes a `symmetrization_converted` provenance entry. Collective;
+ * returns the exit status. */
+int symgnn_tr_to_haar(const symgnn_tr_recalib_options *o, const symgnn_tr_comm *comm);
 
 #ifdef __cplusplus
 }

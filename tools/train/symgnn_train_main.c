@@ -1,7 +1,8 @@
 /* symgnn-train: train a SymGNN model from one YAML config (serial or
  * `mpirun -np N symgnn-train CONFIG` for data-parallel training), redraw
  * the inference transforms of a learned-mode model (--redraw-transforms), or
- * recompute a model's BatchNorm statistics without dropout (--recalibrate-bn). */
+ * recompute a model's BatchNorm statistics without dropout (--recalibrate-bn), or
+ * convert a model to the exact O(3) average (--to-haar). */
 #include "symgnn_tr_recalib.h"
 #include "symgnn_tr_redraw.h"
 #include "symgnn_tr_run.h"
@@ -19,6 +20,7 @@ static void usage(FILE *out) {
         "       symgnn-train --redraw-transforms MODEL --count M --seed S -o OUT "
         "[--checkpoint CK]\n"
         "       symgnn-train CONFIG --recalibrate-bn MODEL -o OUT\n"
+        "       symgnn-train CONFIG --to-haar MODEL -o OUT\n"
         "       symgnn-train --version\n"
         "  --dry-run      check the config and data (reads all files, builds the graphs)\n"
         "  --restart CK   continue exactly from a checkpoint written by an earlier run\n"
@@ -30,7 +32,11 @@ static void usage(FILE *out) {
         "  --recalibrate-bn MODEL\n"
         "                 write OUT: MODEL with its BatchNorm running statistics recomputed\n"
         "                 on CONFIG's training data with dropout off (the average over the\n"
-        "                 configurations of their train-mode batch statistics)\n",
+        "                 configurations of their train-mode batch statistics)\n"
+        "  --to-haar MODEL\n"
+        "                 write OUT: MODEL with the exact O(3) average as its symmetrization\n"
+        "                 (stored transforms dropped) and its edge-encoder BatchNorm statistics\n"
+        "                 computed exactly over CONFIG's training edges, directions uniform\n",
         out);
 }
 
@@ -120,14 +126,16 @@ static int redraw(int argc, char **argv, const symgnn_tr_comm *comm) {
   return 0;
 }
 
-/* Arguments of CONFIG --recalibrate-bn MODEL -o OUT; returns 0 to run, 2 on
- * a command-line error. */
-static int parse_recalib(int argc, char **argv, symgnn_tr_recalib_options *r, int rank) {
+/* Arguments of CONFIG --recalibrate-bn MODEL -o OUT (or --to-haar MODEL);
+ * returns 0 to run, 2 on a command-line error. */
+static int parse_recalib(int argc, char **argv, symgnn_tr_recalib_options *r, int to_haar,
+                         int rank) {
   memset(r, 0, sizeof *r);
-  const char *bad = NULL;
+  r->to_haar = to_haar;
+  const char *flag = to_haar ? "--to-haar" : "--recalibrate-bn", *bad = NULL;
   for (int i = 1; i < argc && !bad; ++i) {
     const char *a = argv[i];
-    if (!strcmp(a, "--recalibrate-bn") && !r->model && i + 1 < argc)
+    if (!strcmp(a, flag) && !r->model && i + 1 < argc)
       r->model = argv[++i];
     else if (!strcmp(a, "-o") && !r->out && i + 1 < argc)
       r->out = argv[++i];
@@ -137,7 +145,9 @@ static int parse_recalib(int argc, char **argv, symgnn_tr_recalib_options *r, in
       bad = a;
   }
   if (bad || !r->config || !r->model || !r->out)
-    return command_line_error(rank, bad, "--recalibrate-bn needs CONFIG, MODEL and -o OUT");
+    return command_line_error(rank, bad,
+                              to_haar ? "--to-haar needs CONFIG, MODEL and -o OUT"
+                                      : "--recalibrate-bn needs CONFIG, MODEL and -o OUT");
   return 0;
 }
 
@@ -202,18 +212,19 @@ int main(int argc, char **argv) {
   symgnn_tr_comm comm;
   symgnn_tr_comm_init(&argc, &argv, &comm);
   default_threads(&comm);
-  int redraw_mode = 0, recalib_mode = 0;
+  int redraw_mode = 0, recalib_mode = 0, haar_mode = 0;
   for (int i = 1; i < argc; ++i) {
     redraw_mode |= !strcmp(argv[i], "--redraw-transforms");
     recalib_mode |= !strcmp(argv[i], "--recalibrate-bn");
+    haar_mode |= !strcmp(argv[i], "--to-haar");
   }
   int rc;
   if (redraw_mode) {
     rc = redraw(argc, argv, &comm);
-  } else if (recalib_mode) {
+  } else if (recalib_mode || haar_mode) {
     symgnn_tr_recalib_options r;
-    rc = parse_recalib(argc, argv, &r, comm.rank);
-    if (rc == 0) rc = symgnn_tr_recalibrate(&r, &comm);
+    rc = parse_recalib(argc, argv, &r, haar_mode && !recalib_mode, comm.rank);
+    if (rc == 0) rc = r.to_haar ? symgnn_tr_to_haar(&r, &comm) : symgnn_tr_recalibrate(&r, &comm);
   } else {
     symgnn_tr_options opt;
     rc = parse_args(argc, argv, &opt, comm.rank);
