@@ -47,23 +47,24 @@ void symgnn_sphere_rule_free(symgnn_sphere_rule *rule);
 int symgnn_sphere_average(const symgnn_encoder_ref *enc, const symgnn_sphere_rule *rule, double r,
                           double *h, double *dh);
 
-/* The table: ncell cells of width dr0 cover [0, rmax]; cell k is split into
- * 2^level[k] equal intervals whose nodes (both ends included) hold g0 and
- * its r-derivative, for cubic Hermite interpolation. Cells are halved where
- * the measured interpolation error demands it (near kinks of g0). */
+/* The table: g0 at the distances r_i = i dr, i = 0..ndist-1 (the last is
+ * rmax), with dr times its r-derivative, for cubic Hermite interpolation. */
 typedef struct {
-  int width, ncell;
-  double dr0, inv_dr0, rmax;
-  int *level;     /* [ncell] */
-  int64_t *start; /* [ncell]: index of the cell's first node */
-  float *val;     /* per node [2*width]: g0(r), then dg0/dr (per Angstrom) */
+  int width, ndist;
+  double dr, inv_dr, rmax;
+  float *val; /* [ndist][2*width]: g0(r_i), then dr * g0'(r_i) */
   symgnn_haar_table_info info;
 } symgnn_haar_table;
 
-/* Build the table on [0, rmax] for an encoder: choose the rule's order and
- * the spacing by refinement until both measured errors are below their
- * tolerances (documented in doc/model-format.md). nthreads: OpenMP threads
- * (0: OpenMP's default). */
+/* Cubic Hermite basis at s in [0, 1]: weights of the left value, the left
+ * derivative (times the spacing), the right value and the right derivative. */
+void symgnn_hermite_basis(double s, double b[4]);
+
+/* Build the table on [0, rmax] for an encoder (symgnn_haar_table.c): raise
+ * the rule's order until two successive rules agree within tolerance over
+ * the whole table, and measure the interpolation error at every midpoint
+ * (doc/model-format.md, section 8). nthreads: OpenMP threads (0: OpenMP's
+ * default); the table does not depend on it beyond rounding. */
 symgnn_status symgnn_haar_table_build(symgnn_haar_table *tab, const symgnn_encoder_ref *enc,
                                       double rmax, int nthreads, symgnn_error *err);
 void symgnn_haar_table_free(symgnn_haar_table *tab);
