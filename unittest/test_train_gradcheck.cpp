@@ -8,6 +8,9 @@
 #include "symgnn_train_bn.h"
 #include "symgnn_train_dropout.h"
 #include "symgnn_xyz.h"
+extern "C" {
+#include "symgnn_haar.h"
+}
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -116,7 +119,9 @@ symgnn_arch odd_arch() {
 symgnn_model *make_model(const symgnn_arch &arch, const std::vector<double> &tr, uint64_t seed) {
   symgnn_model *m = nullptr;
   symgnn_error err;
-  EXPECT_EQ(symgnn_model_create(&arch, (int)tr.size() / 9, tr.data(), seed, &m, &err), SYMGNN_OK)
+  EXPECT_EQ(symgnn_model_create(&arch, (int)tr.size() / 9, tr.empty() ? nullptr : tr.data(), seed,
+                                &m, &err),
+            SYMGNN_OK)
       << err.message;
   std::mt19937_64 rng(seed + 5);
   std::uniform_real_distribution<double> u(-1.0, 1.0);
@@ -134,6 +139,7 @@ symgnn_model *make_model(const symgnn_arch &arch, const std::vector<double> &tr,
 // batch statistics of every BN (each edge-encoder branch in order).
 struct TrainReference {
   const symgnn_layout *L;
+  double cutoff;
   std::vector<double> P;
   double dropout = 0.0;
   uint64_t seed = 0;
@@ -143,7 +149,8 @@ struct TrainReference {
   };
   std::map<size_t, std::vector<Stat>> stats; // by gamma offset
 
-  explicit TrainReference(const symgnn_model *m) : L(symgnn_model_layout(m)) {
+  explicit TrainReference(const symgnn_model *m)
+      : L(symgnn_model_layout(m)), cutoff(symgnn_model_arch(m)->cutoff) {
     const float *p = symgnn_model_params_const(m);
     P.assign(p, p + symgnn_model_nparams(m));
   }
@@ -191,6 +198,65 @@ struct TrainReference {
       x[i] = ((bits[i / 64] >> (i % 64)) & 1u) ? x[i] / (1.0 - dropout) : 0.0;
   }
 
+  // Haar edge encoder in train mode, as documented in symgnn_train.h: phi on
+  // the grid r_i = i dr (dr = cutoff / ceil(cutoff / 0.02)) x the order-16
+  // sphere rule; BN0 with mean b0 and variance |W0_j|^2 E[r^2] / 3; BN1 over
+  // the grid points weighted by the edges' linear-interpolation weights times
+  // the rule's; g0 interpolated linearly in r.
+  std::vector<double> haar_encoder(const symgnn_graph_view &g, int64_t E) {
+    const int d = L->width, G = (int)std::ceil(cutoff / 0.02), Q = 2 * 16 * 16;
+    const double dr = cutoff / G;
+    std::vector<double> u(3 * Q), w(Q), rho(G + 1, 0.0), fr(E);
+    std::vector<int> iv(E);
+    symgnn_sphere_directions(16, u.data(), w.data());
+    double m2 = 0.0;
+    for (int64_t q = 0; q < E; ++q) {
+      const double *x = g.disp + 3 * q, r = std::sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+      iv[q] = std::min((int)(r / dr), G - 1);
+      fr[q] = std::min(1.0, r / dr - iv[q]);
+      rho[iv[q]] += 1.0 - fr[q];
+      rho[iv[q] + 1] += fr[q];
+      m2 += r * r / E;
+    }
+    Stat s0{std::vector<double>(d), std::vector<double>(d), (double)E};
+    std::vector<double> x((size_t)(G + 1) * Q * 3);
+    for (int i = 0; i <= G; ++i)
+      for (int k = 0; k < Q; ++k)
+        for (int c = 0; c < 3; ++c) x[((size_t)i * Q + k) * 3 + c] = i * dr * u[3 * k + c];
+    std::vector<double> y = mm(L->edge_lin0.w, std::string::npos, d, 3, x);
+    for (int j = 0; j < d; ++j) {
+      const double *wj = &P[L->edge_lin0.w + 3 * (size_t)j];
+      s0.mean[j] = P[L->edge_lin0.b + j];
+      s0.var[j] = (wj[0] * wj[0] + wj[1] * wj[1] + wj[2] * wj[2]) * m2 / 3.0;
+    }
+    for (size_t p = 0; p < y.size() / d; ++p)
+      for (int j = 0; j < d; ++j)
+        y[p * d + j] =
+            std::max(0.0, y[p * d + j] / std::sqrt(s0.var[j] + 1e-5) * P[L->edge_bn0.gamma + j] +
+                              P[L->edge_bn0.beta + j]);
+    stats[L->edge_bn0.gamma].push_back(s0);
+    y = linear(L->edge_lin1, y);
+    Stat s1{std::vector<double>(d, 0.0), std::vector<double>(d, 0.0), (double)E};
+    for (size_t p = 0; p < y.size() / d; ++p)
+      for (int j = 0; j < d; ++j) s1.mean[j] += rho[p / Q] * w[p % Q] / E * y[p * d + j];
+    for (size_t p = 0; p < y.size() / d; ++p)
+      for (int j = 0; j < d; ++j)
+        s1.var[j] += rho[p / Q] * w[p % Q] / E * std::pow(y[p * d + j] - s1.mean[j], 2);
+    stats[L->edge_bn1.gamma].push_back(s1);
+    std::vector<double> H((size_t)(G + 1) * d, 0.0), e((size_t)E * d);
+    for (size_t p = 0; p < y.size() / d; ++p)
+      for (int j = 0; j < d; ++j)
+        H[p / Q * d + j] +=
+            w[p % Q] * std::max(0.0, (y[p * d + j] - s1.mean[j]) / std::sqrt(s1.var[j] + 1e-5) *
+                                             P[L->edge_bn1.gamma + j] +
+                                         P[L->edge_bn1.beta + j]);
+    for (int64_t q = 0; q < E; ++q)
+      for (int j = 0; j < d; ++j)
+        e[q * d + j] =
+            (1.0 - fr[q]) * H[(size_t)iv[q] * d + j] + fr[q] * H[(size_t)(iv[q] + 1) * d + j];
+    return e;
+  }
+
   std::vector<double> run(const symgnn_graph_view &g, const std::vector<double> &O) {
     const int d = L->width, n = g.nlocal, K = (int)O.size() / 9;
     const int64_t E = g.offsets[n];
@@ -202,6 +268,7 @@ struct TrainReference {
     h = linear(L->node_lin, h);
     bn(L->node_bn1, h);
     relu(h);
+    if (K == 0) e = haar_encoder(g, E);
     for (int k = 0; k < K; ++k) {
       std::vector<double> x((size_t)E * 3, 0.0);
       for (int64_t q = 0; q < E; ++q)
@@ -319,7 +386,7 @@ StepResult run_step(symgnn_trainer *tr, symgnn_model *m, const Batch &b,
   const symgnn_graph_view v = b.view();
   symgnn_error err;
   const symgnn_status st = symgnn_trainer_step(
-      tr, m, &v, b.labels.data(), (int)t.size() / 9, t.data(), &o, &r.loss,
+      tr, m, &v, b.labels.data(), (int)t.size() / 9, t.empty() ? nullptr : t.data(), &o, &r.loss,
       backward ? r.grad.data() : nullptr, backward ? r.dtr.data() : nullptr, r.pred.data(), &err);
   EXPECT_EQ(st, SYMGNN_OK) << err.message;
   return r;
@@ -541,6 +608,24 @@ TEST(TrainGradCheck, PReluSlopes) { check_group(paper_arch8(), "prelu", 2, 0.0, 
 TEST(TrainGradCheck, Decoder) { check_group(paper_arch8(), "decoder", 2, 0.0, 8, 1e-3); }
 TEST(TrainGradCheck, EveryTensorSmallModelMultiHeadLastLayer) {
   check_group(odd_arch(), "", 3, 0.0, 10, 1e-3);
+}
+// Haar models (no transforms): the grid edge encoder with its exact BatchNorm
+// statistics, every tensor, against the double reference of the same
+// discretization.
+TEST(TrainGradCheck, EveryTensorHaar) { check_group(odd_arch(), "", 0, 0.0, 5, 1e-3); }
+TEST(TrainForward, HaarMatchesNaiveDoubleReference) {
+  const symgnn_arch arch = odd_arch();
+  symgnn_model *m = make_model(arch, {}, 8);
+  const Batch b = make_batch(2, 40, arch.nelements, arch.cutoff, 5);
+  Trainer tr(m);
+  const StepResult r = run_step(tr.tr, m, b, {}, no_dropout(), false);
+  TrainReference ref(m);
+  const std::vector<double> want = ref.run(b.view(), {});
+  double worst = 0.0;
+  for (int i = 0; i < b.n; ++i)
+    worst = std::max(worst, std::fabs(r.pred[i] - want[i]) / std::max(1.0, std::fabs(want[i])));
+  EXPECT_LT(worst, 1e-4);
+  symgnn_model_free(m);
 }
 TEST(TrainGradCheck, EveryTensorWithDropoutFixedSeed) {
   check_group(odd_arch(), "", 2, 0.25, 6, 1e-3);

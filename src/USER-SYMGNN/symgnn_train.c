@@ -44,8 +44,11 @@ static symgnn_status check_inputs(const symgnn_graph_view *g, const symgnn_model
   for (int t = 0; labels && t < g->nlocal; ++t)
     if (!isfinite(labels[t]))
       return symgnn_set_error(err, SYMGNN_ERR_NONFINITE, "label of node %d is not finite", t);
-  if (ntr < 1 || ntr > 4096 || !tr)
-    return symgnn_set_error(err, SYMGNN_ERR_ARG, "number of transforms %d outside 1..4096", ntr);
+  if (ntr == 0 && tr)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "transforms given but their count is 0");
+  if (ntr < 0 || ntr > 4096 || (ntr > 0 && !tr))
+    return symgnn_set_error(err, SYMGNN_ERR_ARG,
+                            "number of transforms %d outside 0..4096 (0: haar)", ntr);
   for (int i = 0; i < 9 * ntr; ++i)
     if (!isfinite(tr[i]))
       return symgnn_set_error(err, SYMGNN_ERR_NONFINITE, "transform %d has a non-finite entry",
@@ -159,7 +162,10 @@ static symgnn_status run_step(symgnn_trainer *tr, symgnn_model *model,
     s.gacc = tr->gacc;
   }
   symgnn_node_encoder_forward(&s);
-  symgnn_edge_encoder_forward(&s);
+  if (s.ntr == 0)
+    symgnn_haar_encoder_forward(&s);
+  else
+    symgnn_edge_encoder_forward(&s);
   for (int l = 0; l < L; ++l) symgnn_layer_forward(&s, l);
   symgnn_decoder_forward(&s);
   const float *p = TB_F(tr->pred);
@@ -174,7 +180,10 @@ static symgnn_status run_step(symgnn_trainer *tr, symgnn_model *model,
   if (!backward) return SYMGNN_OK;
   symgnn_decoder_backward(&s, labels);
   for (int l = L - 1; l >= 0; --l) symgnn_layer_backward(&s, l);
-  symgnn_edge_encoder_backward(&s, dtransforms);
+  if (s.ntr == 0)
+    symgnn_haar_encoder_backward(&s);
+  else
+    symgnn_edge_encoder_backward(&s, dtransforms);
   symgnn_node_encoder_backward(&s);
   if (grad)
     for (size_t i = 0; i < tr->lay.nparams; ++i) grad[i] += (float)tr->gacc[i];

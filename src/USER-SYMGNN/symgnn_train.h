@@ -48,7 +48,11 @@ void symgnn_trainer_free(symgnn_trainer *tr);
  * of configurations, no ghosts: ntotal == nlocal).
  *  labels:      normalized targets z per node (NULL: no loss, grad not touched)
  *  transforms:  K x 9 transforms used this step (x' = x O), may differ from
- *               the model's stored ones (learned symmetrization samples them)
+ *               the model's stored ones (learned symmetrization samples them);
+ *               K = 0 and NULL: the exact O(3) average (haar), with the edge
+ *               encoder evaluated on a distance grid x a sphere rule and its
+ *               BatchNorm statistics exact over the step's edges and uniform
+ *               directions
  *  loss:        MSE over all nodes of all ranks (after reduction)
  *  grad:        d loss / d params, ACCUMULATED (+=) into nparams floats; this
  *               rank's share, the caller sums over ranks

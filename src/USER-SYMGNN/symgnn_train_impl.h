@@ -42,6 +42,7 @@ struct symgnn_trainer {
   symgnn_tbuf att[SYMGNN_MAX_LAYERS];   /* [E][H] softmax weights */
   symgnn_tbuf gmask[SYMGNN_MAX_LAYERS]; /* E*d keep bits */
   symgnn_tbuf dg, y1;                   /* [E][d] edge gradient, edge encoder BN1 input */
+  symgnn_tbuf hgrid, hy1; /* haar: doubles of the distance grid, floats of its points */
   /* per-block and small scratch; et, grp and gtmp hold one slice per thread */
   int nth;            /* threads of the block loops (slices below) */
   size_t grpsz;       /* floats of one grp slice */
@@ -74,7 +75,7 @@ typedef struct {
   int nblk;
   const int *blk; /* nblk + 1 destination boundaries, blocks hold whole destinations */
   int64_t blkcap; /* rows of the block scratch */
-  int ntr;
+  int ntr;        /* 0: haar (the exact O(3) average) */
   const double *transforms;
   double xs[3], xx[9]; /* this rank's sum of x and of x x^T (x = float displacement) */
   float keep_scale;    /* 1/(1-p), 0 when dropout is off */
@@ -119,6 +120,14 @@ void symgnn_node_encoder_backward(symgnn_step *s);
  * (grad of g[0]) and accumulates d loss / d O_k into dtr (K x 9, may be NULL). */
 void symgnn_edge_encoder_forward(symgnn_step *s);
 void symgnn_edge_encoder_backward(symgnn_step *s, double *dtr);
+/* Edge encoder of a haar model (ntr == 0): g[0] = h(|x|), the exact O(3)
+ * average on a distance grid (symgnn_train_haar_encoder.c). */
+void symgnn_haar_encoder_forward(symgnn_step *s);
+void symgnn_haar_encoder_backward(symgnn_step *s);
+/* The haar grid for a cutoff: intervals and directions, and the doubles and
+ * floats its buffers need for a width. */
+void symgnn_haar_train_grid(double cutoff, int *nint, int *ndir);
+void symgnn_haar_train_sizes(double cutoff, int width, size_t *ndouble, size_t *nfloat);
 /* Message-passing layer l: h[l], g[l] -> h[l+1], g[l+1] (g only before the last). */
 void symgnn_layer_forward(symgnn_step *s, int l);
 /* Backward of layer l: dh, dg hold the gradients of h[l+1], g[l+1] on entry and

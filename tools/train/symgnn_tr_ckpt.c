@@ -85,7 +85,7 @@ int symgnn_tr_ckpt_write(const char *path, const symgnn_tr_state *s, const symgn
   const size_t np = symgnn_model_nparams(model), ns = symgnn_model_nstats(model);
   put(&b, CKPT_MAGIC, 8);
   put_u32(&b, CKPT_VERSION);
-  put_u32(&b, (uint32_t)s->learned);
+  put_u32(&b, s->learned ? 1u : s->haar ? 2u : 0u); /* symmetrization: fixed, learned, haar */
   put_u64(&b, np);
   put_u64(&b, ns);
   put_i64(&b, s->step);
@@ -240,16 +240,16 @@ int symgnn_tr_ckpt_parse(const unsigned char *data, size_t size, symgnn_tr_state
                          symgnn_model *model, char *msg, size_t msglen) {
   rbuf b;
   if (check_envelope(data, size, &b, msg, msglen)) return -1;
-  const int learned = (int)get_u32(&b);
+  const uint32_t mode = get_u32(&b), want = s->learned ? 1u : s->haar ? 2u : 0u;
+  const int learned = mode == 1u;
   const uint64_t np = get_u64(&b), ns = get_u64(&b);
-  if (np != symgnn_model_nparams(model) || ns != symgnn_model_nstats(model) ||
-      learned != s->learned) {
+  if (np != symgnn_model_nparams(model) || ns != symgnn_model_nstats(model) || mode != want) {
+    static const char *modes[3] = {"fixed", "learned", "haar"};
     snprintf(msg, msglen,
              "checkpoint does not match the config: %llu parameters, %llu statistics, %s "
              "symmetrization; the config gives %zu, %zu, %s",
-             (unsigned long long)np, (unsigned long long)ns, learned ? "learned" : "fixed",
-             symgnn_model_nparams(model), symgnn_model_nstats(model),
-             s->learned ? "learned" : "fixed");
+             (unsigned long long)np, (unsigned long long)ns, mode < 3 ? modes[mode] : "unknown",
+             symgnn_model_nparams(model), symgnn_model_nstats(model), modes[want]);
     return -1;
   }
   s->step = get_i64(&b);
@@ -322,11 +322,11 @@ int symgnn_tr_ckpt_read_theta(const unsigned char *data, size_t size, size_t npa
                               double theta[SYMGNN_TR_NTHETA], char *msg, size_t msglen) {
   rbuf b;
   if (check_envelope(data, size, &b, msg, msglen)) return -1;
-  const int learned = (int)get_u32(&b);
+  const uint32_t mode = get_u32(&b);
   const uint64_t np = get_u64(&b), ns = get_u64(&b);
-  if (!learned) {
-    snprintf(msg, msglen,
-             "checkpoint is from a fixed-mode run: it holds no distribution parameters");
+  if (mode != 1u) {
+    snprintf(msg, msglen, "checkpoint is from a %s-mode run: it holds no distribution parameters",
+             mode == 2u ? "haar" : "fixed");
     return -1;
   }
   if (np != nparams || ns != nstats) {

@@ -285,9 +285,11 @@ static int symm_key(parser *p, const char *key, const yaml_node_t *kn, const yam
       cfg->symm = SYMGNN_TR_FIXED;
     else if (!strcmp(s, "learned"))
       cfg->symm = SYMGNN_TR_LEARNED;
+    else if (!strcmp(s, "haar"))
+      cfg->symm = SYMGNN_TR_HAAR;
     else
-      return symgnn_tr_yaml_fail(y, v, "'symmetrization.mode' must be fixed or learned, got '%s'",
-                                 s);
+      return symgnn_tr_yaml_fail(
+          y, v, "'symmetrization.mode' must be fixed, learned or haar, got '%s'", s);
     return 0;
   }
   if (!strcmp(key, "transforms")) {
@@ -467,11 +469,11 @@ static int cross_checks(parser *p, const yaml_node_t *root, symgnn_tr_config *cf
     return symgnn_tr_yaml_fail(y, root,
                                "'data.elements' is missing: list the species names in "
                                "model order");
-  if (cfg->symm == SYMGNN_TR_FIXED && p->learned_key)
+  if (cfg->symm != SYMGNN_TR_LEARNED && p->learned_key)
     return symgnn_tr_yaml_fail(y, p->learned_key,
                                "key '%s' is only valid with symmetrization mode 'learned'",
                                (const char *)p->learned_key->data.scalar.value);
-  if (cfg->symm == SYMGNN_TR_LEARNED && p->transforms_key)
+  if (cfg->symm != SYMGNN_TR_FIXED && p->transforms_key)
     return symgnn_tr_yaml_fail(y, p->transforms_key,
                                "'transforms' is only valid with symmetrization mode 'fixed'");
   if (cfg->symm == SYMGNN_TR_FIXED && cfg->ntransforms == 0) {
@@ -568,6 +570,8 @@ void symgnn_tr_config_summary(const symgnn_tr_config *c, char *buf, size_t len) 
   char symm[96];
   if (c->symm == SYMGNN_TR_FIXED)
     snprintf(symm, sizeof symm, "fixed(K=%d)", c->ntransforms);
+  else if (c->symm == SYMGNN_TR_HAAR)
+    snprintf(symm, sizeof symm, "haar");
   else
     snprintf(symm, sizeof symm, "learned(K=%d,M=%d,sigma0=%g)", c->samples_per_step,
              c->inference_transforms, c->init_sigma);

@@ -13,7 +13,9 @@
 extern "C" {
 #endif
 
-typedef enum { SYMGNN_TR_FIXED = 0, SYMGNN_TR_LEARNED = 1 } symgnn_tr_symm_mode;
+/* fixed: the listed transforms; learned: K sampled per step from a trained
+ * distribution; haar: the exact O(3) average (no transforms). */
+typedef enum { SYMGNN_TR_FIXED = 0, SYMGNN_TR_LEARNED = 1, SYMGNN_TR_HAAR = 2 } symgnn_tr_symm_mode;
 typedef enum { SYMGNN_TR_CONSTANT = 0, SYMGNN_TR_COSINE = 1 } symgnn_tr_decay;
 
 typedef struct {

@@ -32,6 +32,8 @@ int symgnn_tr_set_provenance(symgnn_model *model, const symgnn_tr_config *cfg,
   symgnn_tr_config_summary(cfg, summary, sizeof summary);
   if (cfg->symm == SYMGNN_TR_FIXED) {
     snprintf(symm, sizeof symm, "fixed, %d transforms", cfg->ntransforms);
+  } else if (cfg->symm == SYMGNN_TR_HAAR) {
+    snprintf(symm, sizeof symm, "haar: the exact O(3) average, trained on a distance grid");
   } else {
     const double *t = st->theta;
     snprintf(symm, sizeof symm,

@@ -61,10 +61,14 @@ static void shuffle(symgnn_tr_state *st) {
  * distribution at its initial parameters). */
 static int create_model(run_ctx *x) {
   symgnn_tr_config *c = &x->cfg;
-  const int M = c->symm == SYMGNN_TR_FIXED ? c->ntransforms : c->inference_transforms;
-  double *t = malloc((size_t)M * 9 * sizeof(double));
-  if (!t) return snprintf(x->msg, sizeof x->msg, "out of memory"), -1;
-  if (c->symm == SYMGNN_TR_FIXED) {
+  const int M = c->symm == SYMGNN_TR_HAAR    ? 0
+                : c->symm == SYMGNN_TR_FIXED ? c->ntransforms
+                                             : c->inference_transforms;
+  double *t = M ? malloc((size_t)M * 9 * sizeof(double)) : NULL;
+  if (M && !t) return snprintf(x->msg, sizeof x->msg, "out of memory"), -1;
+  if (c->symm == SYMGNN_TR_HAAR) {
+    /* no transforms: the model is created as haar */
+  } else if (c->symm == SYMGNN_TR_FIXED) {
     memcpy(t, c->transforms, (size_t)M * 9 * sizeof(double));
   } else {
     symgnn_tr_symm_init(x->st.theta, c->init_sigma);
@@ -125,10 +129,15 @@ static void dry_run_report(const run_ctx *x) {
   report_set("validation", &x->val);
   printf("label '%s' normalization: mean %.6g std %.6g (%s)\n", c->label, mean, std,
          c->norm_given ? "from the config" : "from the training labels");
-  printf("model: %zu parameters, %d layers, width %d; symmetrization %s with %d transforms per "
-         "step\n",
-         symgnn_model_nparams(x->model), c->arch.nlayers, c->arch.width,
-         c->symm == SYMGNN_TR_FIXED ? "fixed" : "learned", x->K);
+  if (c->symm == SYMGNN_TR_HAAR)
+    printf("model: %zu parameters, %d layers, width %d; symmetrization haar (the exact O(3) "
+           "average)\n",
+           symgnn_model_nparams(x->model), c->arch.nlayers, c->arch.width);
+  else
+    printf("model: %zu parameters, %d layers, width %d; symmetrization %s with %d transforms "
+           "per step\n",
+           symgnn_model_nparams(x->model), c->arch.nlayers, c->arch.width,
+           c->symm == SYMGNN_TR_FIXED ? "fixed" : "learned", x->K);
   printf("schedule: batch %d configurations, %d steps per epoch, %lld steps in %d epochs\n", x->B,
          x->steps_per_epoch, (long long)x->total, c->epochs);
   printf("dry run: no training done\n");
@@ -142,14 +151,15 @@ static int init_state(run_ctx *x) {
   const size_t np = symgnn_model_nparams(x->model);
   st->ntrain = c->ntrain;
   st->learned = c->symm == SYMGNN_TR_LEARNED;
+  st->haar = c->symm == SYMGNN_TR_HAAR;
   st->best_pearson = -INFINITY;
   st->perm = malloc((size_t)c->ntrain * sizeof(int));
-  x->K = c->symm == SYMGNN_TR_FIXED ? c->ntransforms : c->samples_per_step;
+  x->K = st->haar ? 0 : c->symm == SYMGNN_TR_FIXED ? c->ntransforms : c->samples_per_step;
   x->grad = malloc(np * sizeof(float));
   x->gtmp = malloc(np * sizeof(double));
-  x->transforms = malloc((size_t)x->K * 9 * sizeof(double));
-  x->eps = malloc((size_t)x->K * 3 * sizeof(double));
-  x->dtrans = malloc((size_t)x->K * 9 * sizeof(double));
+  x->transforms = malloc((size_t)x->K * 9 * sizeof(double) + 1);
+  x->eps = malloc((size_t)x->K * 3 * sizeof(double) + 1);
+  x->dtrans = malloc((size_t)x->K * 9 * sizeof(double) + 1);
   if (!st->perm || !x->grad || !x->gtmp || !x->transforms || !x->eps || !x->dtrans ||
       symgnn_tr_adam_init(&st->adam, np, c->beta1, c->beta2, c->eps, c->amsgrad) ||
       symgnn_tr_adam_init(&st->adam_theta, SYMGNN_TR_NTHETA, c->beta1, c->beta2, c->eps,
@@ -225,9 +235,9 @@ static int train_step(run_ctx *x) {
   const symgnn_graph_view v = symgnn_tr_batch_view(&x->batch);
   double loss = 0.0;
   symgnn_error err;
-  const symgnn_status s =
-      symgnn_trainer_step(x->trainer, x->model, &v, x->batch.labels_z, x->K, x->transforms, &o,
-                          &loss, x->grad, st->learned ? x->dtrans : NULL, NULL, &err);
+  const symgnn_status s = symgnn_trainer_step(x->trainer, x->model, &v, x->batch.labels_z, x->K,
+                                              x->K ? x->transforms : NULL, &o, &loss, x->grad,
+                                              st->learned ? x->dtrans : NULL, NULL, &err);
   if (!symgnn_tr_comm_all_ok(s == SYMGNN_OK)) {
     snprintf(x->msg, sizeof x->msg, "training step %lld failed: %s", (long long)st->step + 1,
              s == SYMGNN_OK ? "on another rank" : err.message);

@@ -35,6 +35,7 @@ typedef struct {
   double wall_time;    /* seconds spent in earlier runs (before a restart) */
   symgnn_tr_adam adam; /* model parameters */
   int learned;         /* 1: theta and adam_theta are used */
+  int haar;            /* 1: the exact O(3) average, no transforms */
   double theta[SYMGNN_TR_NTHETA];
   symgnn_tr_adam adam_theta;
   int ncurve, cap_curve;
