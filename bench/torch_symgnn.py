@@ -6,8 +6,9 @@ A straightforward PyTorch implementation of SymGNN as in the model spec, section
 BatchNorm layers are real nn.BatchNorm1d modules with running statistics (nothing
 folded), the edge softmax and the aggregation use scatter_reduce/index_add_, and the
 edge encoder is the MEAN of phi over the model's K stored transforms (x' = x O, row
-vectors on the right), the project's decision. It reads the model file format v1
-(doc/model-format.md) with struct and checks its CRC-32 with zlib.crc32.
+vectors on the right), the project's decision. It reads the model file formats v1 and v2
+(doc/model-format.md; v2 only with stored transforms) with struct and checks its CRC-32
+with zlib.crc32.
 
 Commands (run with Debian's /usr/bin/python3 and python3-torch):
   info MODEL                          metadata and the parameter count
@@ -17,6 +18,11 @@ Commands (run with Debian's /usr/bin/python3 and python3-torch):
   predict MODEL GRAPH [--threads T] [--repeats R] [--warmup W] [--out FILE]
                                       eval-mode forward on a graph dumped by
                                       symgnn-bench-forward --dump-graph; prints key: value
+  predict-xyz MODEL IN.extxyz [--threads T] [--repeats R] [--warmup W] [--out FILE]
+                                      the peer on its own: reads the extended XYZ file, builds
+                                      the periodic cutoff graph with a vectorized cell list in
+                                      torch and runs the forward pass; each pass (graph build +
+                                      forward) is timed
   train MODEL --data GRAPH:XYZ ... [--threads T] [--epochs E] [--batch B]
                                       train-mode steps (BN batch statistics, dropout 0.25,
                                       MSE, clipping 0.1, Adam with AMSGrad, lr 1e-4)
@@ -75,8 +81,9 @@ def read_model(path):
         raise ValueError(f"{path}: CRC-32 mismatch")
     r = Reader(data[:-4])
     r.take(8, "magic")
-    if r.u32("format_version") != 1:
-        raise ValueError(f"{path}: format version is not 1")
+    version = r.u32("format_version")
+    if version not in (1, 2):
+        raise ValueError(f"{path}: format version {version} is not 1 or 2")
     n = r.u32("element count")
     names = [r.take(16, "element name").split(b"\0")[0].decode("ascii") for _ in range(n)]
     m = {"elements": names, "cutoff": r.f64("cutoff"), "units": r.string("units")}
@@ -84,6 +91,10 @@ def read_model(path):
     nl = r.u32("layer count")
     m["heads"] = [r.u32("heads") for _ in range(nl)]
     m["depth"] = r.u32("decoder depth")
+    # v2 records the symmetrization kind: 0 = stored transforms (as v1), 1 = haar (the exact
+    # O(3) average, no transforms stored). The peer implements the paper's design, transforms.
+    if version >= 2 and r.u32("symmetrization kind") != 0:
+        raise ValueError(f"{path}: a haar model; the peer evaluates stored transforms only")
     k = r.u32("transform count")
     m["transforms"] = np.array(struct.unpack(f"<{9 * k}d", r.take(72 * k, "transforms")))
     m["transforms"] = m["transforms"].reshape(k, 3, 3)
@@ -202,6 +213,59 @@ def read_graph(path):
     disp = np.frombuffer(data, "<f8", 3 * ne, at).reshape(ne, 3)
     dst = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
     return {"natoms": n, "nedges": ne, "species": species, "src": src, "dst": dst, "disp": disp}
+
+
+def build_graph(torch, lattice, pos, cutoff):
+    """Periodic cutoff graph of the model spec, built by the peer itself: every periodic image
+    j' of every atom j with |r_i - r_j'| < cutoff is an edge j -> i (the self-loop i -> i
+    included), displacement r_dst - r_src. Vectorized cell list: cells at least one cutoff
+    thick along each lattice direction, each atom tested against the atoms of the 27 cells
+    around its own (padded per-cell atom table). Needs at least 3 cells per direction (boxes
+    thicker than 3 cutoffs), so no image is found twice. Returns src, dst (int64, sorted by
+    destination, then source) and disp (float64, E x 3)."""
+    L = torch.as_tensor(lattice, dtype=torch.float64)  # rows are the lattice vectors
+    x = torch.as_tensor(pos, dtype=torch.float64)
+    n = x.shape[0]
+    frac = x @ torch.linalg.inv(L)
+    frac = frac - torch.floor(frac)
+    xw = frac @ L  # wrapped into the cell
+    vol = torch.abs(torch.linalg.det(L))
+    nc = []
+    for a in range(3):
+        width = vol / torch.linalg.norm(torch.linalg.cross(L[(a + 1) % 3], L[(a + 2) % 3]))
+        nc.append(int(width // cutoff))
+    if min(nc) < 3:
+        raise ValueError(f"box too thin for the peer's cell list ({nc} cells of {cutoff} A)")
+    ncv = torch.tensor(nc, dtype=torch.int64)
+    cell = torch.minimum(torch.floor(frac * ncv).to(torch.int64), ncv - 1)
+    lin = (cell[:, 0] * nc[1] + cell[:, 1]) * nc[2] + cell[:, 2]
+    ncell = nc[0] * nc[1] * nc[2]
+    order = torch.argsort(lin, stable=True)
+    counts = torch.bincount(lin, minlength=ncell)
+    start = torch.cumsum(counts, 0) - counts
+    slot = torch.arange(n) - start[lin[order]]
+    table = torch.full((ncell, int(counts.max())), -1, dtype=torch.int64)
+    table[lin[order], slot] = order
+    rc2 = cutoff * cutoff
+    srcs, dsts, disps = [], [], []
+    ar = torch.arange(n)
+    for o0 in (-1, 0, 1):
+        for o1 in (-1, 0, 1):
+            for o2 in (-1, 0, 1):
+                u = cell + torch.tensor([o0, o1, o2])
+                s = torch.div(u, ncv, rounding_mode="floor")
+                wc = u - s * ncv
+                cand = table[(wc[:, 0] * nc[1] + wc[:, 1]) * nc[2] + wc[:, 2]]  # n x occ
+                shift = s.to(torch.float64) @ L  # image of the neighbour cell
+                d = (xw - shift).unsqueeze(1) - xw[cand.clamp(min=0)]
+                keep = (cand >= 0) & ((d * d).sum(-1) < rc2)
+                i, k = keep.nonzero(as_tuple=True)
+                dsts.append(ar[i])
+                srcs.append(cand[i, k])
+                disps.append(d[i, k])
+    src, dst, disp = torch.cat(srcs), torch.cat(dsts), torch.cat(disps)
+    key = torch.argsort(dst * n + src, stable=True)
+    return src[key], dst[key], disp[key]
 
 
 # ------------------------------------------------------------------ torch model
@@ -388,6 +452,37 @@ def cmd_predict(a):
         os.replace(tmp, a.out)
 
 
+def cmd_predict_xyz(a):
+    torch = import_torch(a.threads)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from xyzio import read_extxyz
+    m = read_model(a.model)
+    model = build_model(torch, m).eval()
+    xyz = read_extxyz(a.xyz)
+    index = {e: i for i, e in enumerate(m["elements"])}
+    species = torch.tensor([index[e] for e in xyz["species"]], dtype=torch.int64)
+    print(f"atoms: {xyz['natoms']}\nthreads: {torch.get_num_threads()}")
+    with torch.inference_mode():
+        for r in range(a.warmup + a.repeats):
+            t0 = time.perf_counter()
+            src, dst, disp = build_graph(torch, xyz["lattice"], xyz["pos"], m["cutoff"])
+            t1 = time.perf_counter()
+            z = model(species, disp.to(torch.float32), src, dst)
+            t2 = time.perf_counter()
+            if r >= a.warmup:
+                print(f"graph_seconds: {t1 - t0:.6f}\nforward_seconds: {t2 - t1:.6f}\n"
+                      f"graph_forward_seconds: {t2 - t0:.6f}", flush=True)
+    print(f"edges: {src.shape[0]}")
+    print(f"blas: {blas_library()}")
+    print(f"rss_after_forward_kb: {peak_rss_kb()}")
+    eb = z.double().numpy() * m["label_std"] + m["label_mean"]
+    print(f"eb_mean: {eb.mean():.9f}")
+    if a.out:
+        tmp = f"{a.out}.tmp.{os.getpid()}"
+        np.savetxt(tmp, eb, fmt="%.9g")
+        os.replace(tmp, a.out)
+
+
 def cmd_train(a):
     torch = import_torch(a.threads)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -466,6 +561,13 @@ def main():
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--out")
+    p = sub.add_parser("predict-xyz")
+    p.add_argument("model")
+    p.add_argument("xyz")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--repeats", type=int, default=1)
+    p.add_argument("--warmup", type=int, default=0)
+    p.add_argument("--out")
     p = sub.add_parser("train")
     p.add_argument("model")
     p.add_argument("--data", nargs="+", required=True, help="GRAPH:XYZ pairs")
@@ -478,7 +580,8 @@ def main():
     p.add_argument("a")
     p.add_argument("b")
     a = ap.parse_args()
-    {"info": cmd_info, "perturb": cmd_perturb, "predict": cmd_predict, "train": cmd_train,
+    {"info": cmd_info, "perturb": cmd_perturb, "predict": cmd_predict,
+     "predict-xyz": cmd_predict_xyz, "train": cmd_train,
      "compare": cmd_compare}[a.cmd](a)
 
 
