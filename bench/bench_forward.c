@@ -2,6 +2,11 @@
  * extended-XYZ configuration, and dumps the graph the core built so the
  * PyTorch peer (bench/torch_symgnn.py) runs on exactly the same edges.
  *
+ * --identity-transform replaces the model's symmetrization in memory by a
+ * single identity transform (K = 1) before the evaluation is prepared: the
+ * same weights with the cheapest explicit edge encoder, the reference for the
+ * cost of a haar model's tabulated one.
+ *
  * Output: `key: value` lines on stdout (parsed by bench/run.sh). Peak memory
  * is reported by the process itself (getrusage) after each stage, so the
  * share of the graph and of the forward pass can be told apart. */
@@ -18,11 +23,12 @@
 #define USAGE                                                                                      \
   "usage: symgnn-bench-forward MODEL [IN.extxyz] [--repeats R] [--warmup W]\n"                     \
   "                            [--dump-graph FILE] [--predictions FILE] [--block-edges B]\n"       \
+  "                            [--identity-transform]\n"                                           \
   "Without IN.extxyz only the model is loaded and folded (memory baseline).\n"
 
 typedef struct {
   const char *model, *input, *dump, *preds;
-  int repeats, warmup, block_edges;
+  int repeats, warmup, block_edges, identity;
 } options;
 
 /* Wall clock in seconds. */
@@ -41,7 +47,7 @@ static long peak_rss_kb(void) {
 
 /* Parse the command line; returns 0 on success. */
 static int parse(int argc, char **argv, options *o) {
-  *o = (options){NULL, NULL, NULL, NULL, 5, 1, 0};
+  *o = (options){NULL, NULL, NULL, NULL, 5, 1, 0, 0};
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     const int has_value = i + 1 < argc;
@@ -55,6 +61,8 @@ static int parse(int argc, char **argv, options *o) {
       o->preds = argv[++i];
     else if (!strcmp(a, "--block-edges") && has_value)
       o->block_edges = atoi(argv[++i]);
+    else if (!strcmp(a, "--identity-transform"))
+      o->identity = 1;
     else if (a[0] == '-')
       return -1;
     else if (!o->model)
@@ -187,11 +195,27 @@ int main(int argc, char **argv) {
   symgnn_error err = {0};
   symgnn_model *model = NULL;
   symgnn_eval *ev = NULL;
-  if (symgnn_model_read(o.model, &model, &err) != SYMGNN_OK ||
-      symgnn_eval_create(model, &ev, &err) != SYMGNN_OK) {
+  static const double identity[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+  const double t0 = now();
+  int ok = symgnn_model_read(o.model, &model, &err) == SYMGNN_OK;
+  const double t1 = now();
+  ok = ok && (!o.identity || symgnn_model_set_transforms(model, 1, identity, &err) == SYMGNN_OK);
+  ok = ok && symgnn_eval_create(model, &ev, &err) == SYMGNN_OK;
+  if (!ok) {
     fprintf(stderr, "symgnn-bench-forward: error: %s\n", err.message);
     symgnn_model_free(model);
     return 1;
+  }
+  printf("model_read_seconds: %.6f\n", t1 - t0);
+  printf("eval_create_seconds: %.6f\n", now() - t1);
+  if (symgnn_model_symmetrization(model) == SYMGNN_SYMM_HAAR) {
+    symgnn_haar_table_info info;
+    if (symgnn_eval_haar_info(ev, &info, &err) == SYMGNN_OK)
+      printf("symmetrization: haar\nhaar_table_distances: %d\nhaar_table_order: %d\n"
+             "haar_table_build_seconds: %.6f\nhaar_table_interp_error: %.3g\n",
+             info.ndist, info.order, info.build_seconds, info.interp_error);
+  } else {
+    printf("symmetrization: transforms\ntransforms: %d\n", symgnn_model_ntransforms(model));
   }
   if (o.block_edges > 0) symgnn_eval_set_block_edges(ev, o.block_edges);
   printf("rss_model_kb: %ld\n", peak_rss_kb());
