@@ -7,6 +7,8 @@
 # BENCH_REPEATS (timed repeats per measurement, default 5), BENCH_TRAIN_EPOCHS (default 6),
 # BENCH_TORCH_FULL_BATCH=1 (also the PyTorch full-batch training step; needs ~20 GB),
 # BENCH_SIZES / BENCH_PEER_SIZES (subsets of "3000 32000 256000" / "3000 32000", for quick tries),
+# BENCH_SHIPPED (default potentials/CuZr-symgnn.model, the shipped potential),
+# BENCH_EBMAP_PS ("melt quench hold" durations in ps of the eb-map run, default "1 2 0.5"),
 # SYMGNN_DATA_DIR (default /work/shared/data/cuzr-eb), BENCH_RESULTS (default bench/RESULTS.md).
 set -uo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,7 +20,7 @@ EPOCHS=${BENCH_TRAIN_EPOCHS:-6}
 DATA=${SYMGNN_DATA_DIR:-/work/shared/data/cuzr-eb}
 CACHE=${SYMGNN_CACHE:-$HOME/.cache/symgnn}
 OUTPUT=${BENCH_RESULTS:-$REPO/bench/RESULTS.md}
-SECTIONS=${BENCH_SECTIONS:-check sgemm forward memory torch profile callgrind lammps train}
+SECTIONS=${BENCH_SECTIONS:-check sgemm forward memory torch shipped predict ebmap profile callgrind lammps train}
 PY=/usr/bin/python3
 # glibc keeps freed memory for reuse instead of returning each large tensor to the kernel:
 # PyTorch's CPU allocator does not cache, and the page faults on fresh E x 256 tensors cost
@@ -26,6 +28,8 @@ PY=/usr/bin/python3
 TORCH_MALLOC="glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736"
 SIZES=${BENCH_SIZES:-3000 32000 256000}
 PEER_SIZES=${BENCH_PEER_SIZES:-3000 32000}
+SHIPPED=${BENCH_SHIPPED:-$REPO/potentials/CuZr-symgnn.model}
+EBMAP_PS=${BENCH_EBMAP_PS:-1 2 0.5}
 
 log() { echo "[bench $(date +%H:%M:%S)] $*" >&2; }
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
@@ -64,6 +68,16 @@ rec_append() {
   [ -f "$R/$1.skip" ] && return 1
   log "$1 (appending)"
   record "$@"
+}
+# wall CMD...: run CMD and print its whole-process wall time (fork and exec included) as
+# process_wall_seconds after its own output.
+wall() {
+  local t0=$EPOCHREALTIME rc
+  "$@"
+  rc=$?
+  local t1=$EPOCHREALTIME
+  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "process_wall_seconds: %.6f\n", b - a }'
+  return $rc
 }
 # threads T CMD...: run CMD with T OpenMP and T OpenBLAS threads.
 threads() {
@@ -194,6 +208,16 @@ import numpy as np; np.savetxt('$WORK/check_$m.c.txt', read_extxyz('$WORK/check_
       { skip "check_$m" "torch peer failed: $(tail -n 1 "$R/check_$m.err")"; continue; }
     rec "check_$m" $PY "$REPO/bench/torch_symgnn.py" compare "$WORK/check_$m.torch.txt" "$WORK/check_$m.c.txt"
   done
+  # the peer's own graph builder (section predict): same edge count and predictions
+  [ -s "$WORK/check_random_seed1.c.txt" ] || { skip check_peer_graph "no symgnn-predict output"; return; }
+  threads 1 env GLIBC_TUNABLES="$TORCH_MALLOC" $PY -W ignore "$REPO/bench/torch_symgnn.py" predict-xyz \
+    "$MODEL" "$DATA/train0.extxyz" --out "$WORK/check_peer_graph.torch.txt" \
+    >"$R/check_peer_graph_run.txt" 2>"$R/check_peer_graph.err" ||
+    { skip check_peer_graph "torch peer failed: $(tail -n 1 "$R/check_peer_graph.err")"; return; }
+  rec check_peer_graph $PY "$REPO/bench/torch_symgnn.py" compare "$WORK/check_peer_graph.torch.txt" \
+    "$WORK/check_random_seed1.c.txt"
+  sed -n 's/^edges: /peer_edges: /p' "$R/check_peer_graph_run.txt" >>"$R/check_peer_graph.txt"
+  sed -n 's/^edges: /core_edges: /p' "$R/check_random_seed1_predict.txt" >>"$R/check_peer_graph.txt"
 }
 
 section_sgemm() {
@@ -258,6 +282,83 @@ section_torch() {
   fi
 }
 
+# The shipped potential's forward pass against the same weights with one identity transform
+# (K = 1, replaced in memory by symgnn-bench-forward --identity-transform), in alternating
+# rounds; each process times 3 passes after one warm-up. The haar table is built when the
+# process prepares the model, outside the timed passes; its build time is reported on its own.
+section_shipped() {
+  [ -f "$SHIPPED" ] || { skip shipped_haar_3000_t1 "no shipped potential at $SHIPPED"; return; }
+  local n t
+  for n in $PEER_SIZES; do
+    for t in 1 2; do
+      for _ in $(seq "$REPEATS"); do
+        rec_append "shipped_haar_${n}_t$t" threads "$t" "$BF" "$SHIPPED" "$SYS/cuzr_$n.extxyz" \
+          --repeats 3 --warmup 1 || break
+        rec_append "shipped_k1_${n}_t$t" threads "$t" "$BF" "$SHIPPED" "$SYS/cuzr_$n.extxyz" \
+          --repeats 3 --warmup 1 --identity-transform || break
+      done
+    done
+  done
+}
+
+# symgnn-predict with the shipped potential, the whole process timed from outside (reading
+# the model, building the haar table, reading the extended XYZ file, the graph, the forward
+# pass, the summary; no output file), against the PyTorch peer of the paper's K = 2 design on
+# the random K = 2 model, which reads the same extended XYZ file and builds its own graph
+# (torch_symgnn.py predict-xyz). Alternating rounds; each round runs ours once, the peer
+# once with a warm-up pass (its graph build + forward timed in the process: its best case)
+# and the peer once cold with a single pass (its whole process, python start and
+# `import torch` included).
+section_predict() {
+  [ -f "$SHIPPED" ] || { skip predict_ours_3000_t1 "no shipped potential at $SHIPPED"; return; }
+  local n t
+  for n in $PEER_SIZES; do
+    for t in 1 2; do
+      for _ in $(seq "$REPEATS"); do
+        rec_append "predict_ours_${n}_t$t" wall threads "$t" "$PREDICT" "$SHIPPED" \
+          "$SYS/cuzr_$n.extxyz" || break
+        rec_append "predict_torch_${n}_t$t" threads "$t" env GLIBC_TUNABLES="$TORCH_MALLOC" \
+          $PY -W ignore "$REPO/bench/torch_symgnn.py" predict-xyz "$MODEL" "$SYS/cuzr_$n.extxyz" \
+          --threads "$t" --repeats 1 --warmup 1 || break
+        rec_append "predict_torchcold_${n}_t$t" wall threads "$t" env GLIBC_TUNABLES="$TORCH_MALLOC" \
+          $PY -W ignore "$REPO/bench/torch_symgnn.py" predict-xyz "$MODEL" "$SYS/cuzr_$n.extxyz" \
+          --threads "$t" --repeats 1 --warmup 0 || break
+      done
+    done
+  done
+}
+
+# ebmap_run OUT CMD...: CMD in examples/eb-map, screen output to OUT/screen.txt, then its
+# closing summary (the EB map and the cost of the compute) on stdout.
+ebmap_run() {
+  local out=$1
+  shift
+  (cd "$REPO/examples/eb-map" && "$@") >"$out/screen.txt" 2>&1 || return
+  sed -n '/^EB map written:/,$p' "$out/screen.txt"
+}
+
+# The eb-map example (examples/eb-map/in.eb-map: 2048 atoms, 2 MPI ranks, the shipped
+# potential, 1 OpenMP thread per rank as in scripts/run-main-job.sh) with shorter MD
+# (BENCH_EBMAP_PS): its own measurement of one compute call in EAM force evaluations.
+section_ebmap() {
+  local plugin=$BUILD/plugin/symgnnplugin.so
+  if [ -z "${LMP_PLAIN:-}" ] || [ ! -x "${LMP_PLAIN:-}" ] || [ ! -f "$plugin" ]; then
+    skip ebmap "no LAMMPS binary or no $plugin"
+    return
+  fi
+  local melt quench hold
+  read -r melt quench hold <<<"$EBMAP_PS"
+  local mpi=(mpirun -np 2 -x LAMMPS_POTENTIALS -x OMP_NUM_THREADS -x OPENBLAS_NUM_THREADS)
+  [ "$(id -u)" -eq 0 ] && mpi+=(--allow-run-as-root)
+  mkdir -p "$WORK/ebmap"
+  rec ebmap ebmap_run "$WORK/ebmap" env OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "${mpi[@]}" \
+    "$LMP_PLAIN" -in in.eb-map -log "$WORK/ebmap/log.lammps" -var plugin "$plugin" \
+    -var model "$SHIPPED" -var out "$WORK/ebmap" -var melt_ps "$melt" -var quench_ps "$quench" \
+    -var hold_ps "$hold" &&
+    cp "$WORK/ebmap/log.lammps" "$R/ebmap.log" &&
+    echo "durations_ps: melt $melt, quench $quench, hold $hold" >>"$R/ebmap.txt"
+}
+
 section_profile() {
   local n=32000
   log "profile: perf record of the forward pass, $n atoms, 1 thread"
@@ -300,6 +401,18 @@ section_lammps() {
     rec "lammps_${n}_np$np" env LAMMPS_PLUGIN_PATH="$plugin_dir" OMP_NUM_THREADS=1 \
       OPENBLAS_NUM_THREADS=1 "${mpi[@]}" -np "$np" "$LMP_PLAIN" -nocite -log "$R/lammps_${n}_np$np.log" \
       -in "$REPO/bench/lammps_eb.lmp" -var data "$SYS/cuzr_$n.data" -var model "$MODEL"
+  done
+  # the shipped potential on the eb-map example's glass (section ebmap), 1 and 2 ranks: the
+  # same ratio measured step by step, as a check of the example's own measurement
+  if [ ! -s "$WORK/ebmap/glass.data" ]; then
+    skip lammps_shipped_ebmap_np1 "no eb-map glass (section ebmap not run)"
+    return
+  fi
+  for np in 1 2; do
+    rec "lammps_shipped_ebmap_np$np" env LAMMPS_PLUGIN_PATH="$plugin_dir" OMP_NUM_THREADS=1 \
+      OPENBLAS_NUM_THREADS=1 "${mpi[@]}" -np "$np" "$LMP_PLAIN" -nocite \
+      -log "$R/lammps_shipped_ebmap_np$np.log" -in "$REPO/bench/lammps_eb.lmp" \
+      -var data "$WORK/ebmap/glass.data" -var model "$SHIPPED"
   done
 }
 
