@@ -275,10 +275,19 @@ void ComputeSymGNNEB::log_model_and_mapping(const std::vector<std::string> &name
   std::string msg = fmt::format("compute symgnn/eb {}: model file {}\n", id, model_path);
   msg += fmt::format("  elements:{}  cutoff {} A (strict)  width {}  layers {}  heads{}\n",
                      elements, arch->cutoff, arch->width, arch->nlayers, heads);
-  msg += fmt::format("  decoder depth {}  symmetrization transforms K = {}  label mean {} eV "
-                     "std {} eV  units {}\n",
-                     arch->decoder_depth, symgnn_model_ntransforms(model), mean, std,
-                     symgnn_model_units(model));
+  msg += fmt::format("  decoder depth {}  label mean {} eV std {} eV  units {}\n",
+                     arch->decoder_depth, mean, std, symgnn_model_units(model));
+  symgnn_haar_table_info haar;
+  if (symgnn_eval_haar_info(eval, &haar, nullptr) == SYMGNN_OK)
+    msg += fmt::format("  symmetrization: haar, the exact O(3) average; table of {} distances "
+                       "(every {:.4g} A) from a {}-direction sphere rule, built in {:.3f} s on "
+                       "each rank; measured errors: quadrature {:.2g}, interpolation {:.2g} of "
+                       "max |g0| = {:.4g}\n",
+                       haar.ndist, haar.dr, 2 * haar.order * haar.order, haar.build_seconds,
+                       haar.quad_error, haar.interp_error, haar.scale);
+  else
+    msg += fmt::format("  symmetrization: mean over K = {} stored transforms\n",
+                       symgnn_model_ntransforms(model));
   for (int i = 0; i < symgnn_model_nprovenance(model); ++i)
     msg += fmt::format("  provenance {}: {}\n", symgnn_model_provenance_key(model, i),
                        symgnn_model_provenance_value(model, i));

@@ -109,14 +109,22 @@ static double seconds(void) {
 }
 
 /* The summary lines: a fixed key order, one "key: value" per line. */
-static void print_summary(const options *o, const symgnn_model *model, const symgnn_xyz *xyz,
-                          int64_t nedges, double t_graph, double t_forward, const double *eb) {
+static void print_summary(const options *o, const symgnn_model *model, const symgnn_eval *ev,
+                          const symgnn_xyz *xyz, int64_t nedges, double t_graph, double t_forward,
+                          const double *eb) {
   const symgnn_arch *arch = symgnn_model_arch(model);
   const int n = symgnn_xyz_natoms(xyz);
   printf("model: %s\n", o->model);
   printf("elements:");
   for (int k = 0; k < arch->nelements; ++k) printf(" %s", arch->elements[k]);
   printf("\ncutoff: %.6f\n", arch->cutoff);
+  symgnn_haar_table_info h;
+  if (symgnn_eval_haar_info(ev, &h, NULL) == SYMGNN_OK)
+    printf("symmetrization: haar\nhaar_table_seconds: %.6f\nhaar_table_distances: %d\n"
+           "haar_rule_directions: %d\nhaar_quad_error: %.2g\nhaar_interp_error: %.2g\n",
+           h.build_seconds, h.ndist, 2 * h.order * h.order, h.quad_error, h.interp_error);
+  else
+    printf("symmetrization: transforms\ntransforms: %d\n", symgnn_model_ntransforms(model));
   printf("input: %s\n", o->input);
   printf("atoms: %d\n", n);
   printf("edges: %lld\n", (long long)nedges);
@@ -182,7 +190,7 @@ static int predict(const options *o, const symgnn_model *model, const symgnn_xyz
   }
   if (st == SYMGNN_OK) {
     for (int i = 0; i < n; ++i) eb[order[i]] = out[i];
-    print_summary(o, model, xyz, symgnn_graph_nedges(graph), t_graph, t_forward, eb);
+    print_summary(o, model, ev, xyz, symgnn_graph_nedges(graph), t_graph, t_forward, eb);
   }
   symgnn_eval_free(ev);
   symgnn_graph_free(graph);

@@ -3,6 +3,8 @@
 #   lmp_test.sh setup                         model + configurations (fixture)
 #   lmp_test.sh serial VARIANT                np 1 on all configurations, checked against the C core
 #   lmp_test.sh ranks VARIANT NP COMM DATA [PX PY PZ]   same values as the serial run
+#   lmp_test.sh haar-serial                   a haar model (the exact O(3) average), np 1
+#   lmp_test.sh haar-ranks NP COMM DATA       the haar model on NP ranks, same values
 #   lmp_test.sh error CASE                    a failing input prints the expected message
 #   lmp_test.sh consistency CASE              moved atoms, group mask, units real, sorting, ...
 #   lmp_test.sh build-script CASE             scripts/build-lammps.sh refuses bad inputs
@@ -81,6 +83,8 @@ setup)
   # Untrained models predict nearly constant values; a wide label scale makes every check
   # sensitive to the inputs of every atom.
   "$CHECK" set-norm "$WORK/raw.model" "$WORK/model.bin" 0 1000
+  "$MODEL_TOOL" create-random "$WORK/raw-haar.model" --seed 11 --transforms haar >/dev/null
+  "$CHECK" set-norm "$WORK/raw-haar.model" "$WORK/haar.bin" 0 1000
   $(lmp_cmd plugin 1) -nocite -log none -in "$INPUTS/in.make-data" -var out "$WORK" >make-data.out 2>&1 ||
     {
       tail -n 30 make-data.out >&2
@@ -95,6 +99,22 @@ serial)
     "$CHECK" reference "$v-serial-$d.dump" c_eb model.bin Cu Zr --rtol 1e-5
   done
   "$CHECK" count "$v-serial-ortho.dump" c_eb 500
+  ;;
+haar-serial)
+  for d in ortho tri; do
+    run_lmp "haar-serial-$d" plugin 1 in.eb -var data "$d.data" -var dump "haar-serial-$d.dump" \
+      -var model "$WORK/haar.bin"
+    "$CHECK" reference "haar-serial-$d.dump" c_eb haar.bin Cu Zr --rtol 1e-5
+  done
+  grep -E -q 'symmetrization: haar, the exact O\(3\) average; table of [0-9]+ distances' \
+    haar-serial-ortho.out || die "haar-serial: the log does not describe the haar table"
+  ;;
+haar-ranks)
+  np=$2 comm=$3 d=$4
+  name=haar-np$np-$comm-$d
+  run_lmp "$name" plugin "$np" in.eb -var data "$d.data" -var comm "$comm" -var dump "$name.dump" \
+    -var model "$WORK/haar.bin" -var px "*" -var py "*" -var pz "*"
+  "$CHECK" compare "$name.dump" c_eb "haar-serial-$d.dump" c_eb --rtol 1e-6
   ;;
 ranks)
   v=$2 np=$3 comm=$4 d=$5
