@@ -169,6 +169,8 @@ TEST(TrainerConfig, ErrorsNameTheKeyAndLine) {
       {"batch too big", m + "training: {batch: 3}\n", "exceeds the 2 training files"},
       {"bad mode", m + "symmetrization: {mode: random}\n", "must be fixed, learned or haar"},
       {"dropout range", m + "model: {dropout: 1.5}\n", "'model.dropout' must be in [0, 1)"},
+      {"bn stats", m + "training: {bn_stats: exact}\n",
+       "'training.bn_stats' must be ema or recalibrated, got 'exact'"},
       {"syntax", m + "model: {width: [}\n", "YAML syntax error"},
       {"element twice", "data: {train: [a], validation: [b], elements: [Cu, Cu]}\n",
        "element 'Cu' is listed twice"},

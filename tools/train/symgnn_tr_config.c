@@ -412,6 +412,15 @@ static int training_key(parser *p, const char *key, const yaml_node_t *kn, const
   if (!strcmp(key, "patience"))
     return symgnn_tr_yaml_int(y, v, "training.patience", 0, 100000000, &cfg->patience);
   if (!strcmp(key, "seed")) return symgnn_tr_yaml_u64(y, v, "training.seed", &cfg->seed);
+  if (!strcmp(key, "bn_stats")) {
+    const char *s;
+    if (symgnn_tr_yaml_string(y, v, "training.bn_stats", &s)) return -1;
+    if (strcmp(s, "ema") && strcmp(s, "recalibrated"))
+      return symgnn_tr_yaml_fail(y, v, "'training.bn_stats' must be ema or recalibrated, got '%s'",
+                                 s);
+    cfg->bn_recalibrate = !strcmp(s, "recalibrated");
+    return 0;
+  }
   return 1;
 }
 
@@ -583,9 +592,9 @@ void symgnn_tr_config_summary(const symgnn_tr_config *c, char *buf, size_t len) 
   snprintf(buf, len,
            "cutoff=%g width=%d heads=[%s] decoder_depth=%d dropout=%g symm=%s label=%s "
            "adam(lr=%g,betas=%g/%g,eps=%g,amsgrad=%d,clip=%g) schedule(warmup=%d,peak=%g,%s,"
-           "min=%g) batch=%s epochs=%d eval_interval=%d patience=%d",
+           "min=%g) batch=%s epochs=%d eval_interval=%d patience=%d bn_stats=%s",
            c->arch.cutoff, c->arch.width, heads, c->arch.decoder_depth, c->dropout, symm, c->label,
            c->lr, c->beta1, c->beta2, c->eps, c->amsgrad, c->clip_norm, c->warmup_steps, c->peak_lr,
            c->decay == SYMGNN_TR_COSINE ? "cosine" : "constant", c->min_lr, batch, c->epochs,
-           c->eval_interval, c->patience);
+           c->eval_interval, c->patience, c->bn_recalibrate ? "recalibrated" : "ema");
 }

@@ -49,6 +49,7 @@ typedef struct {
   /* training */
   int batch; /* configurations per step; 0 = all */
   int epochs, eval_interval, patience;
+  int bn_recalibrate; /* training.bn_stats: 1 recalibrated before each validation, 0 ema */
   uint64_t seed;
   /* output */
   char *out_model, *out_best, *out_checkpoint, *out_curve;

@@ -21,7 +21,6 @@ typedef struct {
   symgnn_tr_set train;
   symgnn_trainer *trainer;
   symgnn_tr_batch batch;
-  double *sum; /* nstats + 1 doubles: the rank-weighted statistics and the count */
   char msg[1200];
 } recalib_ctx;
 
@@ -75,23 +74,25 @@ static int load(recalib_ctx *x, const symgnn_tr_recalib_options *o) {
 
 /* This rank's passes: configurations c with c % size == rank, one per pass,
  * averaged serially by the kernel; *count gets their number. */
-static int local_passes(recalib_ctx *x, const symgnn_tr_comm *comm, int64_t *count) {
+static int local_passes(symgnn_model *model, symgnn_trainer *trainer, const symgnn_tr_set *train,
+                        symgnn_tr_batch *batch, const symgnn_tr_comm *comm, int64_t *count,
+                        char *msg, size_t msglen) {
   symgnn_train_opts opts;
   symgnn_train_opts_default(&opts);
   opts.dropout = 0.0;
   opts.update_stats = 1;
   *count = 0;
-  for (int c = comm->rank; c < x->train.n; c += comm->size) {
+  for (int c = comm->rank; c < train->n; c += comm->size) {
     opts.bn_average_step = *count + 1;
-    if (symgnn_tr_batch_build(&x->batch, &x->train, &c, 1))
-      return snprintf(x->msg, sizeof x->msg, "out of memory building a batch"), -1;
-    const symgnn_graph_view v = symgnn_tr_batch_view(&x->batch);
+    if (symgnn_tr_batch_build(batch, train, &c, 1))
+      return snprintf(msg, msglen, "out of memory building a batch"), -1;
+    const symgnn_graph_view v = symgnn_tr_batch_view(batch);
     symgnn_error err;
-    if (symgnn_trainer_step(x->trainer, x->model, &v, NULL, symgnn_model_ntransforms(x->model),
-                            symgnn_model_transforms(x->model), &opts, NULL, NULL, NULL, NULL,
+    if (symgnn_trainer_step(trainer, model, &v, NULL, symgnn_model_ntransforms(model),
+                            symgnn_model_transforms(model), &opts, NULL, NULL, NULL, NULL,
                             &err) != SYMGNN_OK)
-      return snprintf(x->msg, sizeof x->msg, "%s: train-mode pass failed: %s",
-                      x->train.conf[c].path, err.message),
+      return snprintf(msg, msglen, "%s: train-mode pass failed: %s", train->conf[c].path,
+                      err.message),
              -1;
     ++*count;
   }
@@ -100,16 +101,27 @@ static int local_passes(recalib_ctx *x, const symgnn_tr_comm *comm, int64_t *cou
 
 /* Every rank holds the average over its own configurations: the global
  * average weights them by their counts. */
-static int combine(recalib_ctx *x, int64_t count) {
-  const size_t ns = symgnn_model_nstats(x->model);
-  float *stats = symgnn_model_stats(x->model);
-  if (!(x->sum = malloc((ns + 1) * sizeof(double))))
-    return snprintf(x->msg, sizeof x->msg, "out of memory for the statistics"), -1;
-  for (size_t i = 0; i < ns; ++i) x->sum[i] = count ? (double)count * stats[i] : 0.0;
-  x->sum[ns] = (double)count;
-  symgnn_tr_comm_sum_cb(x->sum, ns + 1, NULL);
-  for (size_t i = 0; i < ns; ++i) stats[i] = (float)(x->sum[i] / x->sum[ns]);
+static int combine(symgnn_model *model, int64_t count, char *msg, size_t msglen) {
+  const size_t ns = symgnn_model_nstats(model);
+  float *stats = symgnn_model_stats(model);
+  double *sum = malloc((ns + 1) * sizeof(double));
+  if (!sum) return snprintf(msg, msglen, "out of memory for the statistics"), -1;
+  for (size_t i = 0; i < ns; ++i) sum[i] = count ? (double)count * stats[i] : 0.0;
+  sum[ns] = (double)count;
+  symgnn_tr_comm_sum_cb(sum, ns + 1, NULL);
+  for (size_t i = 0; i < ns; ++i) stats[i] = (float)(sum[i] / sum[ns]);
+  free(sum);
   return 0;
+}
+
+int symgnn_tr_recalibrate_stats(symgnn_model *model, symgnn_trainer *trainer,
+                                const symgnn_tr_set *train, symgnn_tr_batch *batch,
+                                const symgnn_tr_comm *comm, char *msg, size_t msglen) {
+  int64_t count = 0;
+  if (!symgnn_tr_comm_all_ok(
+          local_passes(model, trainer, train, batch, comm, &count, msg, msglen) == 0))
+    return -1;
+  return comm->size > 1 ? combine(model, count, msg, msglen) : 0;
 }
 
 /* Provenance entry `key` ("<before>N configurations of FILES<after>") and
@@ -134,12 +146,11 @@ static int score(recalib_ctx *x, const symgnn_tr_comm *comm, symgnn_tr_scores *s
 static int recalibrate(recalib_ctx *x, const symgnn_tr_recalib_options *o,
                        const symgnn_tr_comm *comm) {
   symgnn_tr_scores before, after;
-  int64_t count = 0;
   if (!symgnn_tr_comm_all_ok(load(x, o) == 0) ||
       !symgnn_tr_comm_all_ok(score(x, comm, &before) == 0) ||
-      !symgnn_tr_comm_all_ok(local_passes(x, comm, &count) == 0))
+      symgnn_tr_recalibrate_stats(x->model, x->trainer, &x->train, &x->batch, comm, x->msg,
+                                  sizeof x->msg))
     return -1;
-  if (comm->size > 1 && combine(x, count)) return -1;
   if (score(x, comm, &after)) return -1;
   if (!symgnn_tr_comm_all_ok(comm->rank != 0 ||
                              write_out(x, o->out, "bn_recalibrated", "", ", dropout 0") == 0))
@@ -250,7 +261,6 @@ int symgnn_tr_recalibrate(const symgnn_tr_recalib_options *o, const symgnn_tr_co
   symgnn_tr_set_free(&x->train);
   symgnn_model_free(x->model);
   symgnn_tr_config_free(&x->cfg);
-  free(x->sum);
   free(x);
   return rc;
 }

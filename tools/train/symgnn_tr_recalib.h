@@ -6,6 +6,8 @@
 #define SYMGNN_TR_RECALIB_H
 
 #include "symgnn_tr_comm.h"
+#include "symgnn_tr_data.h"
+#include "symgnn_train.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -25,6 +27,15 @@ typedef struct {
  * split the configurations and average their results. Collective; prints on
  * rank 0; returns the process exit status (0 ok, 1 error). */
 int symgnn_tr_recalibrate(const symgnn_tr_recalib_options *o, const symgnn_tr_comm *comm);
+
+/* Recompute the model's BatchNorm running statistics on a training set with
+ * dropout off: one train-mode pass per configuration (this rank's share,
+ * configurations c with c % size == rank) with a cumulative-average momentum,
+ * then the ranks' averages combined by their counts. `trainer` must have been
+ * created for the model and `batch` is scratch. Collective; 0 or -1 with msg. */
+int symgnn_tr_recalibrate_stats(symgnn_model *model, symgnn_trainer *trainer,
+                                const symgnn_tr_set *train, symgnn_tr_batch *batch,
+                                const symgnn_tr_comm *comm, char *msg, size_t msglen);
 
 /* symgnn-train CONFIG --to-haar MODEL -o OUT: MODEL with its symmetrization
  * made the exact O(3) average (the stored transforms dropped) and its

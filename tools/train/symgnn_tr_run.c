@@ -5,6 +5,7 @@
  * identical parameters and optimizer state throughout. */
 #include "symgnn_tr_run.h"
 #include "symgnn_file.h"
+#include "symgnn_tr_recalib.h"
 #include "symgnn_train.h"
 
 #include <math.h>
@@ -338,6 +339,9 @@ static int evaluate(run_ctx *x, int *stop) {
   symgnn_tr_state *st = &x->st;
   const symgnn_tr_config *c = &x->cfg;
   if (store_learned_transforms(x)) return -1;
+  if (c->bn_recalibrate && symgnn_tr_recalibrate_stats(x->model, x->trainer, &x->train, &x->batch,
+                                                       x->comm, x->msg, sizeof x->msg))
+    return -1;
   symgnn_tr_scores sc;
   if (symgnn_tr_evaluate(x->model, &x->val, x->comm, NULL, &sc, x->msg, sizeof x->msg)) return -1;
   const double elapsed = now_seconds() - x->t0;
