@@ -7,7 +7,6 @@
 #include "symgnn_train.h"
 #include "symgnn_train_bn.h"
 #include "symgnn_train_dropout.h"
-#include "symgnn_xyz.h"
 extern "C" {
 #include "symgnn_haar.h"
 }
@@ -15,10 +14,8 @@ extern "C" {
 
 #include <gtest/gtest.h>
 
-#include <sys/resource.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
@@ -1170,67 +1167,5 @@ TEST(TrainErrors, BadInputsAreRejectedWithSpecificMessages) {
   symgnn_model_free(m);
 }
 
-// ------------------------------------------------------------------ timing (printed only)
-
-// Seconds per training step (forward + backward, dropout 0.25, K = 2) on the
-// 8000-atom samples; SYMGNN_TRAIN_BENCH_CONFIGS (1..6, default 1) batches
-// train0..train{n-1}. Prints peak resident memory of the process.
-TEST(TrainBench, SecondsPerStepOnTrainingSamples) {
-  const char *env = std::getenv("SYMGNN_TRAIN_BENCH_CONFIGS");
-  const int nconf = env ? std::max(1, std::min(6, std::atoi(env))) : 1;
-  const symgnn_arch arch = paper_arch();
-  // the two fixed transforms of the reference code: I and Rz(1) Ry(-1) Rx(1)
-  const std::vector<double> t = {1,           0,          0,          0,           1,
-                                 0,           0,          0,          1,           0.29192658,
-                                 -0.83722241, 0.46242567, 0.45464871, -0.30389665, -0.83722241,
-                                 0.84147098,  0.45464871, 0.29192658};
-  symgnn_model *m = make_model(arch, t, 80);
-  Batch b;
-  for (int c = 0; c < nconf; ++c) {
-    const std::string path =
-        std::string(SYMGNN_DATA_DIR) + "/train" + std::to_string(c) + ".extxyz";
-    symgnn_xyz *x = nullptr;
-    char msg[256];
-    if (symgnn_xyz_read(path.c_str(), "eb", &x, msg, sizeof msg) != 0) {
-      symgnn_model_free(m);
-      GTEST_SKIP() << "training data not available: " << msg;
-    }
-    const int n = symgnn_xyz_natoms(x);
-    std::vector<int> sp(n);
-    ASSERT_EQ(symgnn_xyz_species_indices(x, m, sp.data(), msg, sizeof msg), 0) << msg;
-    symgnn_graph *g = nullptr;
-    symgnn_error err;
-    ASSERT_EQ(symgnn_graph_build(n, symgnn_xyz_positions(x), symgnn_xyz_lattice(x), sp.data(), 5.0,
-                                 &g, &err),
-              SYMGNN_OK)
-        << err.message;
-    Batch one;
-    one.add(symgnn_graph_get_view(g));
-    for (int i = 0; i < n; ++i)
-      one.labels.push_back((float)((symgnn_xyz_labels(x)[i] - 1.6346) / 0.3104));
-    b.add(one);
-    symgnn_graph_free(g);
-    symgnn_xyz_free(x);
-  }
-  Trainer tr(m);
-  symgnn_train_opts o;
-  symgnn_train_opts_default(&o);
-  StepResult r = run_step(tr.tr, m, b, t, o, true); // first step allocates
-  const int steps = 2;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (int k = 0; k < steps; ++k) {
-    o.seed = 100 + k;
-    r = run_step(tr.tr, m, b, t, o, true);
-  }
-  const double sec =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / steps;
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  std::printf("  %d configuration(s): %d atoms, %lld edges: %.2f s per step, loss %.4f, "
-              "peak RSS %.2f GiB\n",
-              nconf, b.n, (long long)b.nedges(), sec, r.loss, ru.ru_maxrss / 1048576.0);
-  EXPECT_TRUE(std::isfinite(r.loss));
-  symgnn_model_free(m);
-}
 
 } // namespace

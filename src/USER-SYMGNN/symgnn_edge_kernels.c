@@ -4,12 +4,11 @@
  * picked at run time; the softmax is multiversioned by SYMGNN_HOT. */
 #include "symgnn_edge_kernels.h"
 #include "symgnn_hot.h"
+#include "symgnn_model_format.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define LEAKY_SLOPE 0.01f
 
 /* The vector helpers below are always inlined into the per-ISA kernels, so
  * the ABI of passing wide vectors by value never comes into play. */
@@ -31,7 +30,7 @@
   static inline __attribute__((always_inline, unused)) v##N leaky##N(v##N u) {                     \
     const v##N zero = {0.0f};                                                                      \
     const vi##N pos = u > zero;                                                                    \
-    const v##N neg = u * LEAKY_SLOPE;                                                              \
+    const v##N neg = u * SYMGNN_LEAKY_SLOPE;                                                       \
     return (v##N)((pos & (vi##N)u) | (~pos & (vi##N)neg));                                         \
   }
 SYMGNN_VECTOR(4)

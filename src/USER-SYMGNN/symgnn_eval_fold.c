@@ -3,18 +3,17 @@
  * (the projections that follow the EGAT outputs). The file keeps BN as trained;
  * this runs once per symgnn_eval_create. */
 #include "symgnn_eval_impl.h"
+#include "symgnn_model_format.h"
 #include "symgnn_model_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define BN_EPS 1e-5
-
 /* BN as scale s and shift t: y = s*x + t. */
 static void bn_affine(const symgnn_model *m, const symgnn_bn_ref *bn, int i, double *s, double *t) {
   const double var = m->stats[bn->var + i];
-  *s = m->params[bn->gamma + i] / sqrt(var + BN_EPS);
+  *s = m->params[bn->gamma + i] / sqrt(var + SYMGNN_BN_EPS);
   *t = m->params[bn->beta + i] - m->stats[bn->mean + i] * *s;
 }
 
@@ -51,7 +50,7 @@ static void fold_node_encoder(struct symgnn_eval *ev, const symgnn_model *m) {
   const symgnn_layout *L = &m->layout;
   const int d = ev->width;
   for (int e = 0; e < ev->nelements; ++e) {
-    double x[4096];
+    double x[SYMGNN_MODEL_MAX_WIDTH];
     for (int i = 0; i < d; ++i) {
       double s, t;
       bn_affine(m, &L->node_bn0, i, &s, &t);

@@ -1,4 +1,5 @@
 #include "symgnn_layout.h"
+#include "symgnn_model_format.h"
 
 #include <string.h>
 
@@ -39,8 +40,9 @@ symgnn_status symgnn_layout_build(const symgnn_arch *arch, symgnn_layout *lay, s
   if (arch->nelements < 1 || arch->nelements > SYMGNN_MAX_ELEMENTS)
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "number of elements %d outside 1..%d",
                             arch->nelements, SYMGNN_MAX_ELEMENTS);
-  if (arch->width < 1 || arch->width > 4096)
-    return symgnn_set_error(err, SYMGNN_ERR_ARG, "embedding width %d outside 1..4096", arch->width);
+  if (arch->width < 1 || arch->width > SYMGNN_MODEL_MAX_WIDTH)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "embedding width %d outside 1..%d", arch->width,
+                            SYMGNN_MODEL_MAX_WIDTH);
   if (arch->nlayers < 1 || arch->nlayers > SYMGNN_MAX_LAYERS)
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "number of layers %d outside 1..%d", arch->nlayers,
                             SYMGNN_MAX_LAYERS);

@@ -239,7 +239,8 @@ static char *dup_string(const char *s) {
  * so `symgnn-model info` can print one `key: value` line per entry. */
 symgnn_status symgnn_model_set_provenance(symgnn_model *m, const char *key, const char *value,
                                           symgnn_error *err) {
-  if (!key || !*key || !value || strlen(key) > 64 || strlen(value) > 4096)
+  if (!key || !*key || !value || strlen(key) > SYMGNN_MODEL_MAX_KEY ||
+      strlen(value) > SYMGNN_MODEL_MAX_VALUE)
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "provenance key or value missing or too long");
   for (const char *c = key; *c; ++c)
     if (*c <= ' ' || *c > '~' || *c == ':')

@@ -18,5 +18,12 @@
 #define SYMGNN_MODEL_MAX_PROVENANCE 1024u
 #define SYMGNN_MODEL_MAX_KEY 64u
 #define SYMGNN_MODEL_MAX_VALUE 4096u
+#define SYMGNN_MODEL_MAX_WIDTH 4096
+
+/* Constants of the model that the format fixes and does not store (model
+ * spec 4.3): the BatchNorm epsilon and the LeakyReLU slope of the attention
+ * pre-activation. The evaluation and the training kernels both use these. */
+#define SYMGNN_BN_EPS 1.0e-5
+#define SYMGNN_LEAKY_SLOPE 0.01f
 
 #endif

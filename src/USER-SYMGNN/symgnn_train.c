@@ -1,6 +1,7 @@
 /* Training step driver: checks the inputs, agrees with the other ranks on
  * sizes and failures, then runs the train-mode forward pass, the MSE loss and
  * the backward pass kernel by kernel. */
+#include "symgnn_model_format.h"
 #include "symgnn_model_impl.h"
 #include "symgnn_threads.h"
 #include "symgnn_train_impl.h"
@@ -46,9 +47,9 @@ static symgnn_status check_inputs(const symgnn_graph_view *g, const symgnn_model
       return symgnn_set_error(err, SYMGNN_ERR_NONFINITE, "label of node %d is not finite", t);
   if (ntr == 0 && tr)
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "transforms given but their count is 0");
-  if (ntr < 0 || ntr > 4096 || (ntr > 0 && !tr))
-    return symgnn_set_error(err, SYMGNN_ERR_ARG,
-                            "number of transforms %d outside 0..4096 (0: haar)", ntr);
+  if (ntr < 0 || ntr > (int)SYMGNN_MODEL_MAX_TRANSFORMS || (ntr > 0 && !tr))
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "number of transforms %d outside 0..%u (0: haar)",
+                            ntr, SYMGNN_MODEL_MAX_TRANSFORMS);
   for (int i = 0; i < 9 * ntr; ++i)
     if (!isfinite(tr[i]))
       return symgnn_set_error(err, SYMGNN_ERR_NONFINITE, "transform %d has a non-finite entry",

@@ -17,7 +17,7 @@ static inline void edge_preact(const float *restrict as, const float *restrict b
 #pragma omp simd
     for (int j = 0; j < hw; ++j) {
       const float u = as[j] + btb[j] + ce[j];
-      const float v = u > 0.0f ? u : SYMGNN_LEAKY * u;
+      const float v = u > 0.0f ? u : SYMGNN_LEAKY_SLOPE * u;
       fe[j] = v;
       s1[j] += v;
       s2[j] += v * v;
@@ -26,7 +26,7 @@ static inline void edge_preact(const float *restrict as, const float *restrict b
 #pragma omp simd
     for (int j = 0; j < hw; ++j) {
       const float u = as[j] + btb[j] + ce[j];
-      fe[j] = u > 0.0f ? u : SYMGNN_LEAKY * u;
+      fe[j] = u > 0.0f ? u : SYMGNN_LEAKY_SLOPE * u;
     }
   }
 }
@@ -116,7 +116,7 @@ static inline void edge_columns(const symgnn_attn *a, int k0, int d, float dal, 
     for (int k = 0; k < d; ++k) {
       const float fv = fe[k] + mu[k]; /* fe holds f - mean */
       const float df = dal * attn[k] + te[k] + c2[k] * fe[k] + c3[k];
-      const float du = fv > 0.0f ? df : SYMGNN_LEAKY * df;
+      const float du = fv > 0.0f ? df : SYMGNN_LEAKY_SLOPE * df;
       te[k] = du;
       pa[k] += dal * fv;
       dbt[k] += du;
@@ -128,7 +128,7 @@ static inline void edge_columns(const symgnn_attn *a, int k0, int d, float dal, 
     for (int k = 0; k < d; ++k) {
       const float fv = fe[k];
       const float df = dal * attn[k];
-      const float du = fv > 0.0f ? df : SYMGNN_LEAKY * df;
+      const float du = fv > 0.0f ? df : SYMGNN_LEAKY_SLOPE * df;
       te[k] = du;
       pa[k] += dal * fv;
       dbt[k] += du;

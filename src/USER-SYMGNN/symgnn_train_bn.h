@@ -5,13 +5,12 @@
 #ifndef SYMGNN_TRAIN_BN_H
 #define SYMGNN_TRAIN_BN_H
 
+#include "symgnn_model_format.h"
 #include "symgnn_train.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define SYMGNN_BN_EPS 1.0e-5
 
 /* One BatchNorm as seen by the kernels. */
 typedef struct {

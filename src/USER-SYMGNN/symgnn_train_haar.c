@@ -5,13 +5,13 @@
  *   BN1 input y1 = relu(BN0(y0)) W1^T + b1: a sphere rule at each distance. */
 #include "symgnn_haar.h"
 #include "symgnn_layout.h"
+#include "symgnn_model_format.h"
 #include "symgnn_train.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define BN_EPS 1e-5
 /* Sphere rule for the BN1 moments: 2 * 48^2 = 4608 directions (the moments
  * are smooth averages; this order changes them by < 1e-5 relative). */
 #define STATS_ORDER 48
@@ -71,7 +71,7 @@ symgnn_status symgnn_train_haar_encoder_stats(symgnn_model *model, int n, const 
                       (double)W0[3 * j + 2] * W0[3 * j + 2];
     mean0[j] = b0[j];
     var0[j] = (float)(w2 * r2 / 3.0);
-    const double sc = g0[j] / sqrt(w2 * r2 / 3.0 + BN_EPS);
+    const double sc = g0[j] / sqrt(w2 * r2 / 3.0 + SYMGNN_BN_EPS);
     for (int c = 0; c < 3; ++c) a0[3 * j + c] = sc * W0[3 * j + c];
     c0[j] = be0[j]; /* (y0 - mean0) has no constant part: x W0^T */
   }

@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 #define SYMGNN_TRAIN_BLOCK 1024 /* edges per block in blocked edge passes (L2-sized scratch) */
-#define SYMGNN_LEAKY 0.01f      /* LeakyReLU slope of the attention pre-activation */
 
 /* A growable scratch buffer; contents are not kept when it grows. */
 typedef struct {
