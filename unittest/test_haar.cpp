@@ -28,17 +28,6 @@ struct EvalDeleter {
 using ModelPtr = std::unique_ptr<symgnn_model, ModelDeleter>;
 using EvalPtr = std::unique_ptr<symgnn_eval, EvalDeleter>;
 
-// A width-8 architecture, so the independent reference is cheap.
-symgnn_arch narrow_arch() {
-  symgnn_arch a = cuzr_arch();
-  a.width = 8;
-  a.nlayers = 2;
-  a.heads[0] = 2;
-  a.heads[1] = 1;
-  a.decoder_depth = 1;
-  return a;
-}
-
 EvalPtr eval_of(const symgnn_model *m) {
   symgnn_eval *ev = nullptr;
   symgnn_error err{};

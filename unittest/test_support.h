@@ -124,6 +124,18 @@ inline symgnn_arch tiny_arch() {
   return arch;
 }
 
+// Width 8, two layers (2 and 1 heads), decoder depth 1: small enough for
+// naive double-precision references and quick trainer runs.
+inline symgnn_arch narrow_arch() {
+  symgnn_arch a = cuzr_arch();
+  a.width = 8;
+  a.nlayers = 2;
+  a.heads[0] = 2;
+  a.heads[1] = 1;
+  a.decoder_depth = 1;
+  return a;
+}
+
 // A model of `arch` with the identity as its one transform and initial
 // weights from `seed`; nullptr (and err filled) when the architecture is refused.
 inline symgnn_model *identity_model(const symgnn_arch &arch, uint64_t seed, symgnn_error *err) {

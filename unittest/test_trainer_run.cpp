@@ -909,12 +909,7 @@ TEST_F(TrainerRun, RecalibrationLowersTheEvalErrorOfADropoutModel) {
 TEST_F(TrainerRun, ToHaarStatisticsAreTheLimitOfManyTransforms) {
   const std::string d =
       config("to_haar", "model: {width: 8, heads: [2, 1], decoder_depth: 1}\n", 1);
-  symgnn_arch arch = cuzr_arch();
-  arch.width = 8;
-  arch.nlayers = 2;
-  arch.heads[0] = 2;
-  arch.heads[1] = 1;
-  arch.decoder_depth = 1;
+  const symgnn_arch arch = symgnn_test::narrow_arch();
   const std::vector<double> t = symgnn_test::random_transforms(1024, 5);
   symgnn_model *m = symgnn_test::random_model(1024, t.data(), 3, 2, &arch);
   ASSERT_NE(m, nullptr);

@@ -118,6 +118,14 @@ static void bn0_stats(const symgnn_step *s, grid *g, symgnn_bn *bn0, double r2_l
   symgnn_bn_stats(bn0, g->sums, s->eglob, &s->opts->reduce);
 }
 
+/* The encoder's two BatchNorms with their batch-statistics slots. */
+static void encoder_bns(const symgnn_step *s, symgnn_bn *bn0, symgnn_bn *bn1) {
+  const symgnn_layout *L = &s->tr->lay;
+  double *work = TB_D(s->tr->work);
+  symgnn_step_bn(s, &L->edge_bn0, symgnn_slot_edge_bn(s, 0, 0), work, bn0);
+  symgnn_step_bn(s, &L->edge_bn1, symgnn_slot_edge_bn(s, 0, 1), work, bn1);
+}
+
 void symgnn_haar_encoder_forward(symgnn_step *s) {
   symgnn_trainer *tr = s->tr;
   const symgnn_layout *L = &tr->lay;
@@ -141,9 +149,7 @@ void symgnn_haar_encoder_forward(symgnn_step *s) {
   symgnn_reduce_sum(&s->opts->reduce, g.rho, (size_t)n + 1);
   g.m2 = g.rho[n] / s->eglob;
   symgnn_bn bn0, bn1;
-  double *work = TB_D(tr->work);
-  symgnn_step_bn(s, &L->edge_bn0, symgnn_slot_edge_bn(s, 0, 0), work, &bn0);
-  symgnn_step_bn(s, &L->edge_bn1, symgnn_slot_edge_bn(s, 0, 1), work, &bn1);
+  encoder_bns(s, &bn0, &bn1);
   bn0_stats(s, &g, &bn0, r2);
   /* y1 at every grid point, and BN1's sums weighted by this rank's edges */
   const symgnn_lin_ref *lin1 = &L->edge_lin1;
@@ -233,9 +239,7 @@ void symgnn_haar_encoder_backward(symgnn_step *s) {
     }
   }
   symgnn_bn bn0, bn1;
-  double *work = TB_D(tr->work);
-  symgnn_step_bn(s, &L->edge_bn0, symgnn_slot_edge_bn(s, 0, 0), work, &bn0);
-  symgnn_step_bn(s, &L->edge_bn1, symgnn_slot_edge_bn(s, 0, 1), work, &bn1);
+  encoder_bns(s, &bn0, &bn1);
   double *G1 = g.sums, *G2 = g.sums + d;
   bn1_grad_sums(&g, &bn1, G1, G2);
   const symgnn_lin_ref *lin1 = &L->edge_lin1;

@@ -143,29 +143,6 @@ static int score(recalib_ctx *x, const symgnn_tr_comm *comm, symgnn_tr_scores *s
   return symgnn_tr_evaluate(x->model, &x->train, comm, NULL, sc, x->msg, sizeof x->msg);
 }
 
-static int recalibrate(recalib_ctx *x, const symgnn_tr_recalib_options *o,
-                       const symgnn_tr_comm *comm) {
-  symgnn_tr_scores before, after;
-  if (!symgnn_tr_comm_all_ok(load(x, o) == 0) ||
-      !symgnn_tr_comm_all_ok(score(x, comm, &before) == 0) ||
-      symgnn_tr_recalibrate_stats(x->model, x->trainer, &x->train, &x->batch, comm, x->msg,
-                                  sizeof x->msg))
-    return -1;
-  if (score(x, comm, &after)) return -1;
-  if (!symgnn_tr_comm_all_ok(comm->rank != 0 ||
-                             write_out(x, o->out, "bn_recalibrated", "", ", dropout 0") == 0))
-    return -1;
-  if (comm->rank == 0)
-    printf("recalibrated the BatchNorm statistics of %s on %d training configurations "
-           "(dropout 0)\n"
-           "training data, eval mode: mse_z %.6g -> %.6g, mae %.6g -> %.6g eV, pearson %.4f -> "
-           "%.4f\n"
-           "wrote %s\n",
-           o->model, x->train.n, before.mse_z, after.mse_z, before.mae, after.mae, before.pearson,
-           after.pearson, o->out);
-  return 0;
-}
-
 /* Width of a bin of the edge-length histogram, Angstrom. */
 #define HAAR_BIN 0.005
 
@@ -213,44 +190,47 @@ static int convert(recalib_ctx *x) {
   return 0;
 }
 
-int symgnn_tr_to_haar(const symgnn_tr_recalib_options *o, const symgnn_tr_comm *comm) {
-  recalib_ctx *x = calloc(1, sizeof *x);
-  if (!x) return 1;
+/* Either command: load, score, change the statistics (recalibrate, or
+ * convert to haar), score again, write OUT with its provenance entry and
+ * report on rank 0. Every rank fails together. */
+static int run_command(recalib_ctx *x, const symgnn_tr_recalib_options *o,
+                       const symgnn_tr_comm *comm) {
   symgnn_tr_scores before, after;
-  int rc = 0;
   if (!symgnn_tr_comm_all_ok(load(x, o) == 0) ||
-      !symgnn_tr_comm_all_ok(score(x, comm, &before) == 0) ||
-      !symgnn_tr_comm_all_ok(convert(x) == 0) || score(x, comm, &after) ||
-      !symgnn_tr_comm_all_ok(comm->rank != 0 ||
-                             write_out(x, o->out, "symmetrization_converted",
-                                       "haar; edge-encoder BatchNorm statistics exact over the "
-                                       "edges of ",
-                                       "") == 0)) {
-    if (comm->rank == 0)
-      fprintf(stderr, "symgnn-train: error: %s\n", x->msg[0] ? x->msg : "failed on another rank");
-    rc = 1;
-  } else if (comm->rank == 0) {
+      !symgnn_tr_comm_all_ok(score(x, comm, &before) == 0))
+    return -1;
+  if (o->to_haar ? !symgnn_tr_comm_all_ok(convert(x) == 0)
+                 : symgnn_tr_recalibrate_stats(x->model, x->trainer, &x->train, &x->batch, comm,
+                                               x->msg, sizeof x->msg) != 0)
+    return -1;
+  if (score(x, comm, &after)) return -1;
+  const int written =
+      comm->rank != 0 ||
+      (o->to_haar
+           ? write_out(x, o->out, "symmetrization_converted",
+                       "haar; edge-encoder BatchNorm statistics exact over the edges of ", "")
+           : write_out(x, o->out, "bn_recalibrated", "", ", dropout 0")) == 0;
+  if (!symgnn_tr_comm_all_ok(written)) return -1;
+  if (comm->rank != 0) return 0;
+  if (o->to_haar)
     printf("converted %s to the exact O(3) average (haar); edge-encoder BatchNorm statistics "
-           "recomputed exactly over the edges of %d training configurations\n"
-           "training data, eval mode: mse_z %.6g -> %.6g, mae %.6g -> %.6g eV, pearson %.4f -> "
-           "%.4f\n"
-           "wrote %s\n",
-           o->model, x->train.n, before.mse_z, after.mse_z, before.mae, after.mae, before.pearson,
-           after.pearson, o->out);
-  }
-  symgnn_trainer_free(x->trainer);
-  symgnn_tr_set_free(&x->train);
-  symgnn_model_free(x->model);
-  symgnn_tr_config_free(&x->cfg);
-  free(x);
-  return rc;
+           "recomputed exactly over the edges of %d training configurations\n",
+           o->model, x->train.n);
+  else
+    printf("recalibrated the BatchNorm statistics of %s on %d training configurations "
+           "(dropout 0)\n",
+           o->model, x->train.n);
+  printf("training data, eval mode: mse_z %.6g -> %.6g, mae %.6g -> %.6g eV, pearson %.4f -> "
+         "%.4f\nwrote %s\n",
+         before.mse_z, after.mse_z, before.mae, after.mae, before.pearson, after.pearson, o->out);
+  return 0;
 }
 
 int symgnn_tr_recalibrate(const symgnn_tr_recalib_options *o, const symgnn_tr_comm *comm) {
   recalib_ctx *x = calloc(1, sizeof *x);
   if (!x) return 1;
   int rc = 0;
-  if (recalibrate(x, o, comm)) {
+  if (run_command(x, o, comm)) {
     /* every rank failed together; the message of the first failing rank wins on rank 0 */
     if (comm->rank == 0)
       fprintf(stderr, "symgnn-train: error: %s\n", x->msg[0] ? x->msg : "failed on another rank");

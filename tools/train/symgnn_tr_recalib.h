@@ -1,7 +1,12 @@
 /* symgnn-train CONFIG --recalibrate-bn MODEL -o OUT: a copy of a trained
  * model whose BatchNorm running statistics are recomputed on the config's
  * training data with dropout off (a model trained with dropout accumulated
- * them under dropout and as an EMA, which offsets its eval-mode output). */
+ * them under dropout and as an EMA, which offsets its eval-mode output).
+ * symgnn-train CONFIG --to-haar MODEL -o OUT: a copy converted to the exact
+ * O(3) average, the stored transforms dropped and the edge encoder's two
+ * BatchNorms given their exact train-mode statistics over the config's
+ * training edges (a histogram of their lengths in 0.005 Angstrom bins) with
+ * uniform directions; every other weight and statistic kept. */
 #ifndef SYMGNN_TR_RECALIB_H
 #define SYMGNN_TR_RECALIB_H
 
@@ -20,12 +25,14 @@ typedef struct {
   int to_haar;        /* --to-haar: convert to the exact O(3) average instead */
 } symgnn_tr_recalib_options;
 
-/* Load the config's training data as training does, run one train-mode
- * forward pass per configuration (dropout 0, no labels, MODEL's transforms)
- * that makes every running statistic the plain average of its per-pass batch
- * statistics, and write OUT with a `bn_recalibrated` provenance entry. Ranks
- * split the configurations and average their results. Collective; prints on
- * rank 0; returns the process exit status (0 ok, 1 error). */
+/* Load the config's training data as training does, then either (to_haar)
+ * convert MODEL, or run one train-mode forward pass per configuration
+ * (dropout 0, no labels, MODEL's transforms) that makes every running
+ * statistic the plain average of its per-pass batch statistics (ranks split
+ * the configurations and average their results); write OUT with a
+ * `symmetrization_converted` or `bn_recalibrated` provenance entry and print
+ * the eval-mode scores on the training data before and after. Collective;
+ * prints on rank 0; returns the process exit status (0 ok, 1 error). */
 int symgnn_tr_recalibrate(const symgnn_tr_recalib_options *o, const symgnn_tr_comm *comm);
 
 /* Recompute the model's BatchNorm running statistics on a training set with
@@ -36,16 +43,6 @@ int symgnn_tr_recalibrate(const symgnn_tr_recalib_options *o, const symgnn_tr_co
 int symgnn_tr_recalibrate_stats(symgnn_model *model, symgnn_trainer *trainer,
                                 const symgnn_tr_set *train, symgnn_tr_batch *batch,
                                 const symgnn_tr_comm *comm, char *msg, size_t msglen);
-
-/* symgnn-train CONFIG --to-haar MODEL -o OUT: MODEL with its symmetrization
- * made the exact O(3) average (the stored transforms dropped) and its
- * edge-encoder BatchNorm statistics recomputed for it: the exact train-mode
- * statistics over the config's training edges (their distance histogram in
- * 0.005 Angstrom bins) with uniform directions. Every other weight and
- * statistic is kept. Prints eval-mode scores on the training data before and
- * after; writes a `symmetrization_converted` provenance entry. Collective;
- * returns the exit status. */
-int symgnn_tr_to_haar(const symgnn_tr_recalib_options *o, const symgnn_tr_comm *comm);
 
 #ifdef __cplusplus
 }

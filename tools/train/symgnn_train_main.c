@@ -224,7 +224,7 @@ int main(int argc, char **argv) {
   } else if (recalib_mode || haar_mode) {
     symgnn_tr_recalib_options r;
     rc = parse_recalib(argc, argv, &r, haar_mode && !recalib_mode, comm.rank);
-    if (rc == 0) rc = r.to_haar ? symgnn_tr_to_haar(&r, &comm) : symgnn_tr_recalibrate(&r, &comm);
+    if (rc == 0) rc = symgnn_tr_recalibrate(&r, &comm);
   } else {
     symgnn_tr_options opt;
     rc = parse_args(argc, argv, &opt, comm.rank);
