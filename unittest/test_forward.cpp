@@ -162,6 +162,14 @@ std::vector<int> species_of(int n) {
   return sp;
 }
 
+// The forward_isa_* CTest entries run this suite with SYMGNN_ISA set: every
+// evaluation context then uses that instruction set (when the CPU has it).
+void apply_isa(symgnn_eval *ev) {
+  const char *want = std::getenv("SYMGNN_ISA");
+  symgnn_error err;
+  if (want) EXPECT_EQ(symgnn_eval_set_isa(ev, want, &err), SYMGNN_OK) << err.message;
+}
+
 // Predict with the library for a configuration.
 std::vector<double> predict(const symgnn_model *m, const std::vector<double> &pos,
                             const double lat[9], const std::vector<int> &sp, int block = 8192,
@@ -173,6 +181,7 @@ std::vector<double> predict(const symgnn_model *m, const std::vector<double> &po
       << err.message;
   symgnn_eval *ev = nullptr;
   EXPECT_EQ(symgnn_eval_create(m, &ev, &err), SYMGNN_OK) << err.message;
+  apply_isa(ev);
   symgnn_eval_set_block_edges(ev, block);
   symgnn_eval_set_threads(ev, threads);
   std::vector<double> out(n);
@@ -260,14 +269,23 @@ INSTANTIATE_TEST_SUITE_P(Architectures, ForwardArchVsNaive,
 // With SYMGNN_ISA set (the forward_isa_* CTest entries) the edge kernels of
 // that instruction set run, if the CPU has it.
 TEST(Forward, InstructionSetOverride) {
-  const char *want = std::getenv("SYMGNN_ISA");
-  if (!want) GTEST_SKIP() << "SYMGNN_ISA not set";
-  const int isa = symgnn_edge_isa();
-  if (!std::strcmp(want, "generic")) EXPECT_EQ(isa, SYMGNN_ISA_GENERIC);
+  const std::vector<double> t = random_transforms(2, 1);
+  symgnn_model *m = random_model(2, t.data(), 3, 2, nullptr);
+  symgnn_eval *ev = nullptr;
+  ASSERT_EQ(symgnn_eval_create(m, &ev, nullptr), SYMGNN_OK);
+  symgnn_error err{};
+  EXPECT_EQ(symgnn_eval_set_isa(ev, "sse9", &err), SYMGNN_ERR_ARG);
+  EXPECT_NE(std::string(err.message).find("unknown instruction set 'sse9'"), std::string::npos);
+  ASSERT_EQ(symgnn_eval_set_isa(ev, "generic", &err), SYMGNN_OK);
+  EXPECT_STREQ(symgnn_eval_isa(ev), "generic");
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
-  if (!std::strcmp(want, "avx2") && __builtin_cpu_supports("x86-64-v3"))
-    EXPECT_EQ(isa, SYMGNN_ISA_AVX2);
+  ASSERT_EQ(symgnn_eval_set_isa(ev, "avx2", &err), SYMGNN_OK);
+  if (__builtin_cpu_supports("x86-64-v3")) EXPECT_STREQ(symgnn_eval_isa(ev), "avx2");
 #endif
+  symgnn_eval_free(ev);
+  symgnn_model_free(m);
+  const char *want = std::getenv("SYMGNN_ISA");
+  if (!want) GTEST_SKIP() << "SYMGNN_ISA not set: the suite runs with the best instruction set";
 }
 
 // The float softmax of the attention (with its own exponential) against a
@@ -414,6 +432,7 @@ TEST(Forward, GhostNodesRefreshedBetweenLayersMatchLocalGraph) {
   gv.species = species.data();
   symgnn_eval *ev = nullptr;
   ASSERT_EQ(symgnn_eval_create(m, &ev, &err), SYMGNN_OK);
+  apply_isa(ev);
   std::vector<double> out(n);
   ASSERT_EQ(symgnn_eval_begin(ev, &gv, &err), SYMGNN_OK) << err.message;
   const int d = symgnn_eval_width(ev);

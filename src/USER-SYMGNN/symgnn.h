@@ -174,6 +174,15 @@ symgnn_status symgnn_eval_create(const symgnn_model *model, symgnn_eval **out, s
 void symgnn_eval_free(symgnn_eval *ev);
 /* Largest number of edges processed at once (memory bound); default 512. */
 void symgnn_eval_set_block_edges(symgnn_eval *ev, int nedges);
+/* Instruction set of the edge kernels, by name: "avx512", "avx2" or
+ * "generic". The default is the best the CPU supports; a lower one can be
+ * chosen for tests and comparisons, a higher one is never used (the best
+ * supported one is kept). SYMGNN_ERR_ARG for an unknown name. The results do
+ * not depend on it beyond float rounding. */
+symgnn_status symgnn_eval_set_isa(symgnn_eval *ev, const char *name, symgnn_error *err);
+/* Name of the instruction set in use. */
+const char *symgnn_eval_isa(const symgnn_eval *ev);
+
 /* Threads of the forward pass (OpenMP; each thread calls single-threaded
  * BLAS); 0, the default, takes OpenMP's default (OMP_NUM_THREADS or all
  * cores). Results do not depend on it beyond float rounding. */

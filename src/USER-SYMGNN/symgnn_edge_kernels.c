@@ -137,13 +137,7 @@ int symgnn_edge_isa(void) {
   else if (__builtin_cpu_supports("x86-64-v3"))
     best = SYMGNN_ISA_AVX2;
 #endif
-  const char *want = getenv("SYMGNN_ISA");
-  int asked = best;
-  if (want && !strcmp(want, "avx2"))
-    asked = SYMGNN_ISA_AVX2;
-  else if (want && !strcmp(want, "generic"))
-    asked = SYMGNN_ISA_GENERIC;
-  return asked < best ? asked : best;
+  return best;
 }
 
 void symgnn_edge_tile_run(int isa, const symgnn_eval_layer_w *w, int dp,

@@ -20,9 +20,8 @@ typedef struct {
 /* Instruction sets of the tile kernel, in increasing order. */
 enum { SYMGNN_ISA_GENERIC = 0, SYMGNN_ISA_AVX2 = 1, SYMGNN_ISA_AVX512 = 2 };
 
-/* The best instruction set this CPU supports, or a lower one named by the
- * environment variable SYMGNN_ISA ("avx2", "generic"), for tests and
- * comparisons; a higher one than the CPU has is never chosen. */
+/* The best instruction set this CPU supports (symgnn_eval_set_isa chooses a
+ * lower one). */
 int symgnn_edge_isa(void);
 
 /* For every edge i of the tile and head h:

@@ -50,6 +50,22 @@ void symgnn_eval_set_block_edges(symgnn_eval *ev, int nedges) {
   ev->block_edges = nedges < 1 ? 1 : nedges;
 }
 
+static const char *const isa_names[] = {"generic", "avx2", "avx512"};
+
+symgnn_status symgnn_eval_set_isa(symgnn_eval *ev, const char *name, symgnn_error *err) {
+  for (int i = SYMGNN_ISA_GENERIC; i <= SYMGNN_ISA_AVX512; ++i)
+    if (ev && name && !strcmp(name, isa_names[i])) {
+      const int best = symgnn_edge_isa();
+      ev->edge_isa = i < best ? i : best;
+      return SYMGNN_OK;
+    }
+  return symgnn_set_error(err, SYMGNN_ERR_ARG,
+                          "unknown instruction set '%s' (avx512, avx2 or generic)",
+                          name ? name : "(null)");
+}
+
+const char *symgnn_eval_isa(const symgnn_eval *ev) { return isa_names[ev->edge_isa]; }
+
 void symgnn_eval_set_threads(symgnn_eval *ev, int nthreads) {
   ev->threads_asked = nthreads < 0 ? 0 : nthreads;
 }

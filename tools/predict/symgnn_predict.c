@@ -180,7 +180,13 @@ static int predict(const options *o, const symgnn_model *model, const symgnn_xyz
     st = build_ordered(model, xyz, species, order, pos, sp, &graph, &err);
   }
   const double t_graph = seconds() - t0;
+  int bad_isa = 0;
   if (st == SYMGNN_OK) st = symgnn_eval_create(model, &ev, &err);
+  if (st == SYMGNN_OK && getenv("SYMGNN_ISA") && /* a lower instruction set, for comparisons */
+      symgnn_eval_set_isa(ev, getenv("SYMGNN_ISA"), &err) != SYMGNN_OK) {
+    bad_isa = 1;
+    st = SYMGNN_ERR_ARG;
+  }
   double t_forward = 0.0;
   if (st == SYMGNN_OK) {
     const symgnn_graph_view view = symgnn_graph_get_view(graph);
@@ -198,6 +204,10 @@ static int predict(const options *o, const symgnn_model *model, const symgnn_xyz
   free(sp);
   free(pos);
   free(out);
+  if (bad_isa)
+    return fail("environment variable SYMGNN_ISA=%s: unknown instruction set (avx512, avx2 or "
+                "generic)",
+                getenv("SYMGNN_ISA"));
   if (st != SYMGNN_OK) return fail("%s: %s", o->input, err.message);
   return 0;
 }
