@@ -3,8 +3,8 @@
  * per instruction set with its native vector width and register blocking and
  * picked at run time; the softmax is multiversioned by SYMGNN_HOT. */
 #include "symgnn_edge_kernels.h"
-#include "symgnn_hot.h"
 #include "symgnn_model_format.h"
+#include "symgnn_multiversion.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -114,20 +114,20 @@ static inline __attribute__((always_inline, unused)) float hsum16(v16 v) {
 #define EK_TARGET __attribute__((target("arch=x86-64-v4")))
 #define EK_VL 16
 #define EK_TILE 8
-#include "symgnn_edge_tile_body.h"
+#include "symgnn_edge_tile_template.h"
 
 #define EK_NAME tile_avx2
 #define EK_TARGET __attribute__((target("arch=x86-64-v3")))
 #define EK_VL 8
 #define EK_TILE 4
-#include "symgnn_edge_tile_body.h"
+#include "symgnn_edge_tile_template.h"
 #endif
 
 #define EK_NAME tile_generic
 #define EK_TARGET
 #define EK_VL 4
 #define EK_TILE 4
-#include "symgnn_edge_tile_body.h"
+#include "symgnn_edge_tile_template.h"
 
 int symgnn_edge_isa(void) {
   int best = SYMGNN_ISA_GENERIC;

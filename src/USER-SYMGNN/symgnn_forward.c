@@ -4,8 +4,8 @@
  * between message-passing layers. */
 #include "symgnn_edge_kernels.h"
 #include "symgnn_eval_impl.h"
-#include "symgnn_hot.h"
 #include "symgnn_model_impl.h"
+#include "symgnn_multiversion.h"
 #include "symgnn_threads.h"
 
 #include <cblas.h>

@@ -3,8 +3,8 @@
 #ifndef SYMGNN_TRAIN_IMPL_H
 #define SYMGNN_TRAIN_IMPL_H
 
-#include "symgnn_hot.h"
 #include "symgnn_layout.h"
+#include "symgnn_multiversion.h"
 #include "symgnn_train.h"
 #include "symgnn_train_bn.h"
 #include "symgnn_train_dropout.h"

@@ -3,8 +3,8 @@
  * function multiversioning), so one binary runs everywhere and still uses wide
  * vectors where the CPU has them. SYMGNN_MULTIVERSION says whether this is
  * available (kernels that need per-ISA register blocking dispatch by hand). */
-#ifndef SYMGNN_HOT_H
-#define SYMGNN_HOT_H
+#ifndef SYMGNN_MULTIVERSION_H
+#define SYMGNN_MULTIVERSION_H
 
 #if defined(__GNUC__) && __GNUC__ >= 12 && !defined(__clang__) && defined(__x86_64__) &&           \
     defined(__linux__) /* x86-64-v3/v4 in target() and __builtin_cpu_supports: GCC 12 */
