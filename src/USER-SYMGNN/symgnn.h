@@ -160,6 +160,13 @@ void symgnn_graph_free(symgnn_graph *graph);
  * faster; results per atom are the same. On error order is the identity. */
 symgnn_status symgnn_spatial_order(int natoms, const double *positions, const double lattice[9],
                                    double cell, int *order, symgnn_error *err);
+/* Validate a graph view from any producer (the builder, LAMMPS, trainer
+ * batches): CSR offsets, an edge list with at least one edge for every local
+ * node, species within 0..nelements-1, sources within the nodes, finite
+ * displacements. [in] graph, nelements; [out] maxdeg: the largest in-degree
+ * (may be NULL). The forward pass and the trainer call it on every graph. */
+symgnn_status symgnn_graph_view_check(const symgnn_graph_view *graph, int nelements, int *maxdeg,
+                                      symgnn_error *err);
 /* View of a built graph (valid while the graph lives; ntotal == nlocal). */
 symgnn_graph_view symgnn_graph_get_view(const symgnn_graph *graph);
 int64_t symgnn_graph_nedges(const symgnn_graph *graph);

@@ -1,4 +1,4 @@
-#include "symgnn_layout.h"
+#include "symgnn_error.h"
 
 #include <stdarg.h>
 #include <stdio.h>

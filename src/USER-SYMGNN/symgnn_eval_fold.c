@@ -2,6 +2,7 @@
  * so it merges into the linear layer before it (encoders, decoder) or after it
  * (the projections that follow the EGAT outputs). The file keeps BN as trained;
  * this runs once per symgnn_eval_create. */
+#include "symgnn_error.h"
 #include "symgnn_eval_impl.h"
 #include "symgnn_model_format.h"
 #include "symgnn_model_impl.h"

@@ -1,5 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "symgnn_file.h"
+#include "symgnn_error.h"
 
 #include <errno.h>
 #include <fcntl.h>

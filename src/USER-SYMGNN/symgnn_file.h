@@ -2,7 +2,7 @@
 #ifndef SYMGNN_FILE_H
 #define SYMGNN_FILE_H
 
-#include "symgnn_layout.h"
+#include "symgnn.h"
 
 #ifdef __cplusplus
 extern "C" {

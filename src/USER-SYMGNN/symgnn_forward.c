@@ -3,6 +3,7 @@
  * system. Steps are exposed one by one so LAMMPS can refresh ghost node states
  * between message-passing layers. */
 #include "symgnn_edge_kernels.h"
+#include "symgnn_error.h"
 #include "symgnn_eval_impl.h"
 #include "symgnn_model_impl.h"
 #include "symgnn_multiversion.h"

@@ -2,7 +2,7 @@
  * trainer and the command-line tools (LAMMPS builds its graph from its own
  * neighbor lists). */
 #include "symgnn_cell.h"
-#include "symgnn_layout.h"
+#include "symgnn_error.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -242,8 +242,10 @@ symgnn_graph_view symgnn_graph_get_view(const symgnn_graph *g) {
 
 int64_t symgnn_graph_nedges(const symgnn_graph *g) { return g->nedges; }
 
-symgnn_status symgnn_graph_view_check(const symgnn_graph_view *g, int nelements, int *maxdeg,
+symgnn_status symgnn_graph_view_check(const symgnn_graph_view *g, int nelements, int *maxdeg_out,
                                       symgnn_error *err) {
+  int dummy;
+  int *maxdeg = maxdeg_out ? maxdeg_out : &dummy;
   if (!g || g->nlocal < 0 || g->ntotal < g->nlocal || !g->offsets ||
       (g->ntotal > 0 && !g->species) || (g->nlocal > 0 && (!g->src || !g->disp)))
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "invalid graph (nlocal %d, ntotal %d)",

@@ -2,7 +2,7 @@
  * sphere mean of phi at one distance (direct mode, verification) and the
  * table lookup. The table itself is built in symgnn_haar_table.c. */
 #include "symgnn_haar.h"
-#include "symgnn_layout.h"
+#include "symgnn_error.h"
 
 #include <cblas.h>
 #include <math.h>

@@ -15,8 +15,8 @@
  * spacing so that the Hermite interpolant is measured at every midpoint.
  * ReLU kinks limit every rule's convergence, so both errors are measured,
  * not assumed. */
+#include "symgnn_error.h"
 #include "symgnn_haar.h"
-#include "symgnn_layout.h"
 #include "symgnn_threads.h"
 
 #include <math.h>

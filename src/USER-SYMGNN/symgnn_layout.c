@@ -1,4 +1,5 @@
 #include "symgnn_layout.h"
+#include "symgnn_error.h"
 #include "symgnn_model_format.h"
 
 #include <string.h>

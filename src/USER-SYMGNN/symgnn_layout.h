@@ -70,20 +70,6 @@ symgnn_status symgnn_layout_build(const symgnn_arch *arch, symgnn_layout *layout
 /* Layout of a model (valid for the model's lifetime). */
 const symgnn_layout *symgnn_model_layout(const symgnn_model *model);
 
-/* Validate a graph view from any producer (builder, LAMMPS, trainer batches):
- * CSR offsets, a self-loop-bearing edge list for every local node, species
- * within the model's elements, sources within the nodes, finite
- * displacements. Sets the largest in-degree. */
-symgnn_status symgnn_graph_view_check(const symgnn_graph_view *graph, int nelements, int *maxdeg,
-                                      symgnn_error *err);
-
-/* Fill an error report (printf-style message) and return its code. */
-symgnn_status symgnn_set_error(symgnn_error *err, symgnn_status code, const char *fmt, ...)
-#ifdef __GNUC__
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
 #ifdef __cplusplus
 }
 #endif

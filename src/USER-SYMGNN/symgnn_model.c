@@ -1,4 +1,5 @@
 /* Model object: allocation, initialization, accessors and provenance. */
+#include "symgnn_error.h"
 #include "symgnn_model_format.h"
 #include "symgnn_model_impl.h"
 #include "symgnn_rng.h"

@@ -2,6 +2,7 @@
  * Every integer and float is encoded little-endian byte by byte, independent of
  * the host's byte order and struct layout. */
 #include "symgnn_crc32.h"
+#include "symgnn_error.h"
 #include "symgnn_file.h"
 #include "symgnn_model_format.h"
 #include "symgnn_model_impl.h"

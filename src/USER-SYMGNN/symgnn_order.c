@@ -1,7 +1,7 @@
 /* Spatial ordering of atoms: neighbours get nearby indices, so the per-edge
  * row accesses of the forward and backward passes stay in cache. */
 #include "symgnn_cell.h"
-#include "symgnn_layout.h"
+#include "symgnn_error.h"
 
 #include <math.h>
 #include <stdlib.h>

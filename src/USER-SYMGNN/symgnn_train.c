@@ -1,6 +1,7 @@
 /* Training step driver: checks the inputs, agrees with the other ranks on
  * sizes and failures, then runs the train-mode forward pass, the MSE loss and
  * the backward pass kernel by kernel. */
+#include "symgnn_error.h"
 #include "symgnn_model_format.h"
 #include "symgnn_model_impl.h"
 #include "symgnn_threads.h"
