@@ -93,9 +93,9 @@ TEST(TrainerSpatialOrder, IsAPermutationThatBringsNeighboursTogether) {
   const int n = 3000;
   const Config c = random_config(n, 11, 2.0);
   std::vector<int> order(n, -1), again(n, -1);
-  ASSERT_EQ(0, symgnn_tr_spatial_order(n, c.pos.data(), c.lat, 5.0, order.data()));
+  ASSERT_EQ(SYMGNN_OK, symgnn_spatial_order(n, c.pos.data(), c.lat, 5.0, order.data(), nullptr));
   EXPECT_TRUE(is_permutation(order));
-  ASSERT_EQ(0, symgnn_tr_spatial_order(n, c.pos.data(), c.lat, 5.0, again.data()));
+  ASSERT_EQ(SYMGNN_OK, symgnn_spatial_order(n, c.pos.data(), c.lat, 5.0, again.data(), nullptr));
   EXPECT_EQ(order, again); // deterministic
   bool identity = true;
   for (int i = 0; i < n; ++i) identity = identity && order[i] == i;
@@ -125,7 +125,7 @@ TEST(TrainerSpatialOrder, AtomsOfOneCellKeepTheFileOrder) {
   // A cutoff longer than the box: one cell, so the order is the file order.
   const Config c = random_config(50, 3);
   std::vector<int> order(50, -1);
-  ASSERT_EQ(0, symgnn_tr_spatial_order(50, c.pos.data(), c.lat, 40.0, order.data()));
+  ASSERT_EQ(SYMGNN_OK, symgnn_spatial_order(50, c.pos.data(), c.lat, 40.0, order.data(), nullptr));
   for (int i = 0; i < 50; ++i) EXPECT_EQ(order[i], i);
 }
 
@@ -133,12 +133,12 @@ TEST(TrainerSpatialOrder, UnsortableInputKeepsTheFileOrder) {
   Config c = random_config(20, 5);
   std::vector<int> order(20, -1);
   c.pos[3 * 7 + 1] = NAN;
-  EXPECT_EQ(1, symgnn_tr_spatial_order(20, c.pos.data(), c.lat, 5.0, order.data()));
+  EXPECT_NE(SYMGNN_OK, symgnn_spatial_order(20, c.pos.data(), c.lat, 5.0, order.data(), nullptr));
   for (int i = 0; i < 20; ++i) EXPECT_EQ(order[i], i);
   c.pos[3 * 7 + 1] = 1.0;
   const double flat[9] = {10, 0, 0, 0, 10, 0, 5, 5, 0}; // degenerate: c in the a-b plane
   std::fill(order.begin(), order.end(), -1);
-  EXPECT_EQ(1, symgnn_tr_spatial_order(20, c.pos.data(), flat, 5.0, order.data()));
+  EXPECT_NE(SYMGNN_OK, symgnn_spatial_order(20, c.pos.data(), flat, 5.0, order.data(), nullptr));
   for (int i = 0; i < 20; ++i) EXPECT_EQ(order[i], i);
 }
 
@@ -196,7 +196,7 @@ TEST(TrainerSpatialOrder, GraphErrorsNumberTheAtomsAsTheFileDoes) {
   const std::string path = ::testing::TempDir() + "trainer_sort_huge.extxyz";
   write_xyz(path, c);
   std::vector<int> order(60);
-  ASSERT_EQ(0, symgnn_tr_spatial_order(60, c.pos.data(), c.lat, 5.0, order.data()));
+  ASSERT_EQ(SYMGNN_OK, symgnn_spatial_order(60, c.pos.data(), c.lat, 5.0, order.data(), nullptr));
   ASSERT_NE(order[7], 7); // sorted, so the file number differs from the sorted one
   symgnn_model *model = small_model();
   ASSERT_NE(model, nullptr);

@@ -167,6 +167,15 @@ symgnn_status symgnn_spatial_order(int natoms, const double *positions, const do
  * (may be NULL). The forward pass and the trainer call it on every graph. */
 symgnn_status symgnn_graph_view_check(const symgnn_graph_view *graph, int nelements, int *maxdeg,
                                       symgnn_error *err);
+/* The graph of a configuration with its atoms in spatial order: graph node
+ * i is input atom order[i] (symgnn_spatial_order with cells of the cutoff).
+ * [in] as symgnn_graph_build; [out] order: natoms ints, caller-owned;
+ * [out] out: the graph, freed with symgnn_graph_free. When the graph cannot
+ * be built, the error names atoms by their input index (the build is
+ * repeated in input order for the message) and *out is NULL. */
+symgnn_status symgnn_graph_build_spatial(int natoms, const double *positions,
+                                         const double lattice[9], const int *species, double cutoff,
+                                         int *order, symgnn_graph **out, symgnn_error *err);
 /* View of a built graph (valid while the graph lives; ntotal == nlocal). */
 symgnn_graph_view symgnn_graph_get_view(const symgnn_graph *graph);
 int64_t symgnn_graph_nedges(const symgnn_graph *graph);

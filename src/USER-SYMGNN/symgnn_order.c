@@ -52,3 +52,36 @@ symgnn_status symgnn_spatial_order(int n, const double *pos, const double L[9], 
   free(start);
   return SYMGNN_OK;
 }
+
+symgnn_status symgnn_graph_build_spatial(int natoms, const double *positions,
+                                         const double lattice[9], const int *species, double cutoff,
+                                         int *order, symgnn_graph **out, symgnn_error *err) {
+  *out = NULL;
+  if (natoms < 1 || !positions || !lattice || !species || !order)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "graph build needs atoms (got %d)", natoms);
+  double *pos = malloc((size_t)natoms * 3 * sizeof(double));
+  int *sp = malloc((size_t)natoms * sizeof(int));
+  if (!pos || !sp) {
+    free(pos);
+    free(sp);
+    return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for %d atoms", natoms);
+  }
+  symgnn_spatial_order(natoms, positions, lattice, cutoff, order, NULL);
+  for (int i = 0; i < natoms; ++i) {
+    for (int k = 0; k < 3; ++k) pos[3 * i + k] = positions[3 * order[i] + k];
+    sp[i] = species[order[i]];
+  }
+  symgnn_status st = symgnn_graph_build(natoms, pos, lattice, sp, cutoff, out, err);
+  free(pos);
+  free(sp);
+  if (st != SYMGNN_OK && st != SYMGNN_ERR_NOMEM) { /* the message in input numbering */
+    symgnn_graph *g = NULL;
+    for (int i = 0; i < natoms; ++i) order[i] = i;
+    if (symgnn_graph_build(natoms, positions, lattice, species, cutoff, &g, err) == SYMGNN_OK) {
+      /* only the sorted build failed (not expected): keep this one */
+      *out = g;
+      st = SYMGNN_OK;
+    }
+  }
+  return st;
+}

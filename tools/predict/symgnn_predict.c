@@ -139,20 +139,6 @@ static void print_summary(const options *o, const symgnn_model *model, const sym
   }
 }
 
-/* Graph of the atoms taken in `order` (order[i] = input index of atom i). */
-static symgnn_status build_ordered(const symgnn_model *model, const symgnn_xyz *xyz,
-                                   const int *species, const int *order, double *pos, int *sp,
-                                   symgnn_graph **graph, symgnn_error *err) {
-  const int n = symgnn_xyz_natoms(xyz);
-  const double *p = symgnn_xyz_positions(xyz);
-  for (int i = 0; i < n; ++i) {
-    for (int k = 0; k < 3; ++k) pos[3 * i + k] = p[3 * order[i] + k];
-    sp[i] = species[order[i]];
-  }
-  return symgnn_graph_build(n, pos, symgnn_xyz_lattice(xyz), sp, symgnn_model_arch(model)->cutoff,
-                            graph, err);
-}
-
 /* Graph, evaluation and prediction for a configuration already read. Atoms are
  * processed in spatial order (neighbours close in memory, a faster forward
  * pass) and the results put back in input order. */
@@ -162,23 +148,17 @@ static int predict(const options *o, const symgnn_model *model, const symgnn_xyz
   symgnn_graph *graph = NULL;
   symgnn_eval *ev = NULL;
   const int n = symgnn_xyz_natoms(xyz);
-  int *order = malloc((size_t)n * sizeof(int)), *sp = malloc((size_t)n * sizeof(int));
-  double *pos = malloc((size_t)n * 3 * sizeof(double)), *out = malloc((size_t)n * sizeof(double));
-  if (!order || !sp || !pos || !out) {
+  int *order = malloc((size_t)n * sizeof(int));
+  double *out = malloc((size_t)n * sizeof(double));
+  if (!order || !out) {
     free(order);
-    free(sp);
-    free(pos);
     free(out);
     return fail("%s: out of memory for %d atoms", o->input, n);
   }
   double t0 = seconds();
-  symgnn_spatial_order(n, symgnn_xyz_positions(xyz), symgnn_xyz_lattice(xyz),
-                       symgnn_model_arch(model)->cutoff, order, NULL);
-  symgnn_status st = build_ordered(model, xyz, species, order, pos, sp, &graph, &err);
-  if (st != SYMGNN_OK && st != SYMGNN_ERR_NOMEM) { /* report atoms by their input number */
-    for (int i = 0; i < n; ++i) order[i] = i;
-    st = build_ordered(model, xyz, species, order, pos, sp, &graph, &err);
-  }
+  symgnn_status st =
+      symgnn_graph_build_spatial(n, symgnn_xyz_positions(xyz), symgnn_xyz_lattice(xyz), species,
+                                 symgnn_model_arch(model)->cutoff, order, &graph, &err);
   const double t_graph = seconds() - t0;
   int bad_isa = 0;
   if (st == SYMGNN_OK) st = symgnn_eval_create(model, &ev, &err);
@@ -201,8 +181,6 @@ static int predict(const options *o, const symgnn_model *model, const symgnn_xyz
   symgnn_eval_free(ev);
   symgnn_graph_free(graph);
   free(order);
-  free(sp);
-  free(pos);
   free(out);
   if (bad_isa)
     return fail("environment variable SYMGNN_ISA=%s: unknown instruction set (avx512, avx2 or "

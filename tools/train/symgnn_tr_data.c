@@ -7,45 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Cutoff graph of the atoms in spatial order. When the builder refuses the
- * configuration, it is built once more in file order so that the message
- * numbers the atoms as the file does. */
-static int build_graph(symgnn_tr_conf *c, const symgnn_xyz *x, const int *species, int sorted,
-                       double cutoff, const char *path, char *msg, size_t msglen) {
-  const int n = c->natoms;
-  const double *pos = symgnn_xyz_positions(x);
-  double *spos = malloc((size_t)n * 3 * sizeof(double));
-  int *sspec = malloc((size_t)n * sizeof(int));
-  if (!spos || !sspec) {
-    free(spos);
-    free(sspec);
-    snprintf(msg, msglen, "%s: out of memory for %d atoms", path, n);
-    return -1;
-  }
-  for (int i = 0; i < n; ++i) {
-    const int j = c->order[i];
-    memcpy(spos + 3 * i, pos + 3 * j, 3 * sizeof(double));
-    sspec[i] = species[j];
-  }
-  symgnn_error err;
-  const symgnn_status s =
-      symgnn_graph_build(n, spos, symgnn_xyz_lattice(x), sspec, cutoff, &c->graph, &err);
-  free(spos);
-  free(sspec);
-  if (s != SYMGNN_OK && sorted) {
-    symgnn_graph *g = NULL;
-    symgnn_error ferr;
-    if (symgnn_graph_build(n, pos, symgnn_xyz_lattice(x), species, cutoff, &g, &ferr) != SYMGNN_OK)
-      err = ferr;
-    symgnn_graph_free(g);
-  }
-  if (s != SYMGNN_OK) {
-    snprintf(msg, msglen, "%s: cannot build the graph: %s", path, err.message);
-    return -1;
-  }
-  return 0;
-}
-
 /* Read one file into a configuration: labels, species indices and graph, all
  * in spatial order. */
 static int load_conf(symgnn_tr_conf *c, const char *path, const char *label,
@@ -82,15 +43,15 @@ static int load_conf(symgnn_tr_conf *c, const char *path, const char *label,
     snprintf(msg, msglen, "%s: %s", path, m);
     goto done;
   }
-  const double cutoff = symgnn_model_arch(model)->cutoff;
-  const int sorted = symgnn_tr_spatial_order(c->natoms, symgnn_xyz_positions(x),
-                                             symgnn_xyz_lattice(x), cutoff, c->order);
-  if (sorted < 0) {
-    snprintf(msg, msglen, "%s: out of memory sorting %d atoms", path, c->natoms);
+  symgnn_error err;
+  if (symgnn_graph_build_spatial(c->natoms, symgnn_xyz_positions(x), symgnn_xyz_lattice(x), species,
+                                 symgnn_model_arch(model)->cutoff, c->order, &c->graph,
+                                 &err) != SYMGNN_OK) {
+    snprintf(msg, msglen, "%s: cannot build the graph: %s", path, err.message);
     goto done;
   }
   for (int i = 0; i < c->natoms; ++i) c->labels[i] = file_labels[c->order[i]];
-  rc = build_graph(c, x, species, sorted == 0, cutoff, path, msg, msglen);
+  rc = 0;
 done:
   free(species);
   symgnn_xyz_free(x);

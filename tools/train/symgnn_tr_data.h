@@ -13,7 +13,7 @@ extern "C" {
 #endif
 
 /* One configuration with its graph and labels. The atoms are in spatial
- * order (symgnn_tr_spatial_order), not in file order: atom i is atom order[i]
+ * order (symgnn_graph_build_spatial), not in file order: atom i is atom order[i]
  * of the file, and labels and the graph's species follow the same order. */
 typedef struct {
   char *path;
@@ -29,15 +29,6 @@ typedef struct {
   symgnn_tr_conf *conf;
   int64_t natoms, nedges;
 } symgnn_tr_set;
-
-/* Spatial order of n atoms: sorted by the linear index of a grid of about
- * cutoff-sized cells in fractional coordinates, then by file index, so that
- * graph neighbours get nearby indices (per-edge row accesses hit the cache).
- * order[i] is the file index of the i-th atom. Returns 0 (sorted), 1 (file
- * order kept: a degenerate lattice or a non-finite coordinate, which the graph
- * builder then reports) or -1 (out of memory). */
-int symgnn_tr_spatial_order(int n, const double *pos, const double lattice[9], double cutoff,
-                            int *order);
 
 /* Read every file (label column `label` required and finite), map species
  * to the model's elements, put the atoms in spatial order and build the cutoff
