@@ -426,6 +426,19 @@ def cmd_perturb(a):
     print(f"written: {a.out}")
 
 
+def report_prediction(m, z, out):
+    """Print the BLAS library, peak memory and mean EB of a prediction z (normalized) and
+    write the EBs (eV) to out atomically when given."""
+    print(f"blas: {blas_library()}")
+    print(f"rss_after_forward_kb: {peak_rss_kb()}")
+    eb = z.double().numpy() * m["label_std"] + m["label_mean"]
+    print(f"eb_mean: {eb.mean():.9f}")
+    if out:
+        tmp = f"{out}.tmp.{os.getpid()}"
+        np.savetxt(tmp, eb, fmt="%.9g")
+        os.replace(tmp, out)
+
+
 def cmd_predict(a):
     torch = import_torch(a.threads)
     m = read_model(a.model)
@@ -442,14 +455,7 @@ def cmd_predict(a):
             dt = time.perf_counter() - t0
             if r >= a.warmup:
                 print(f"forward_seconds: {dt:.6f}", flush=True)
-    print(f"blas: {blas_library()}")
-    print(f"rss_after_forward_kb: {peak_rss_kb()}")
-    eb = z.double().numpy() * m["label_std"] + m["label_mean"]
-    print(f"eb_mean: {eb.mean():.9f}")
-    if a.out:
-        tmp = f"{a.out}.tmp.{os.getpid()}"
-        np.savetxt(tmp, eb, fmt="%.9g")
-        os.replace(tmp, a.out)
+    report_prediction(m, z, a.out)
 
 
 def cmd_predict_xyz(a):
@@ -473,14 +479,7 @@ def cmd_predict_xyz(a):
                 print(f"graph_seconds: {t1 - t0:.6f}\nforward_seconds: {t2 - t1:.6f}\n"
                       f"graph_forward_seconds: {t2 - t0:.6f}", flush=True)
     print(f"edges: {src.shape[0]}")
-    print(f"blas: {blas_library()}")
-    print(f"rss_after_forward_kb: {peak_rss_kb()}")
-    eb = z.double().numpy() * m["label_std"] + m["label_mean"]
-    print(f"eb_mean: {eb.mean():.9f}")
-    if a.out:
-        tmp = f"{a.out}.tmp.{os.getpid()}"
-        np.savetxt(tmp, eb, fmt="%.9g")
-        os.replace(tmp, a.out)
+    report_prediction(m, z, a.out)
 
 
 def cmd_train(a):

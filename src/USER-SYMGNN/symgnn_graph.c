@@ -244,7 +244,7 @@ int64_t symgnn_graph_nedges(const symgnn_graph *g) { return g->nedges; }
 
 symgnn_status symgnn_graph_view_check(const symgnn_graph_view *g, int nelements, int *maxdeg_out,
                                       symgnn_error *err) {
-  int dummy;
+  int dummy = 0;
   int *maxdeg = maxdeg_out ? maxdeg_out : &dummy;
   if (!g || g->nlocal < 0 || g->ntotal < g->nlocal || !g->offsets ||
       (g->ntotal > 0 && !g->species) || (g->nlocal > 0 && (!g->src || !g->disp)))
