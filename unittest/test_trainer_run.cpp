@@ -191,6 +191,22 @@ protected:
 
   void expect_exact_restart(const std::string &name, const std::string &body);
 
+  // A 100-epoch run on the synthetic label: width 16 (8 is too small for this
+  // label), six boxes, batches of three, plus `extra` config lines. Expects
+  // exit status 0; returns the run's directory and its output in *out.
+  std::string learn_synthetic(const std::string &name, const std::string &extra, std::string *out) {
+    const std::string d =
+        config(name,
+               "model: {width: 16, heads: [2, 1], decoder_depth: 2, dropout: 0.0}\n" + extra +
+                   "optimizer: {lr: 0.01, clip_norm: 0}\n"
+                   "training: {batch: 3, epochs: 100, eval_interval: 20, patience: 0, seed: 3}\n",
+               6);
+    const Result r = run(kTrain + " " + d + "/train.yaml");
+    EXPECT_EQ(r.status, 0) << r.out;
+    *out = r.out;
+    return d;
+  }
+
   static std::string dir_;
   static double box_L_;
 };
@@ -214,16 +230,9 @@ double expect_learned(const std::string &d, std::string *header) {
 }
 
 TEST_F(TrainerRun, LearnsTheSyntheticLabel) {
-  // Width 16 (8 is too small for this label); six boxes, batches of three.
-  const std::string d =
-      config("learn",
-             "model: {width: 16, heads: [2, 1], decoder_depth: 2, dropout: 0.0}\n"
-             "optimizer: {lr: 0.01, clip_norm: 0}\n"
-             "training: {batch: 3, epochs: 100, eval_interval: 20, patience: 0, seed: 3}\n",
-             6);
-  const Result r = run(kTrain + " " + d + "/train.yaml");
-  ASSERT_EQ(r.status, 0) << r.out;
-  EXPECT_NE(r.out.find("step 200/200"), std::string::npos) << r.out;
+  std::string out;
+  const std::string d = learn_synthetic("learn", "", &out);
+  EXPECT_NE(out.find("step 200/200"), std::string::npos) << out;
   std::string header;
   const double best = expect_learned(d, &header);
   EXPECT_EQ(header, "step,train_loss,val_mse,val_mae,val_pearson,val_r2,lr,wall_time");
@@ -965,15 +974,8 @@ TEST_F(TrainerRun, ToHaarStatisticsAreTheLimitOfManyTransforms) {
 // Haar mode learns the synthetic label as the fixed mode does (same targets),
 // and writes haar models whose provenance says so.
 TEST_F(TrainerRun, HaarModeLearnsTheSyntheticLabel) {
-  const std::string d =
-      config("learn_haar",
-             "model: {width: 16, heads: [2, 1], decoder_depth: 2, dropout: 0.0}\n"
-             "symmetrization: {mode: haar}\n"
-             "optimizer: {lr: 0.01, clip_norm: 0}\n"
-             "training: {batch: 3, epochs: 100, eval_interval: 20, patience: 0, seed: 3}\n",
-             6);
-  const Result r = run(kTrain + " " + d + "/train.yaml");
-  ASSERT_EQ(r.status, 0) << r.out;
+  std::string out;
+  const std::string d = learn_synthetic("learn_haar", "symmetrization: {mode: haar}\n", &out);
   expect_learned(d, nullptr);
   symgnn_model *m = read_model(d + "/symgnn-best.model");
   ASSERT_NE(m, nullptr);

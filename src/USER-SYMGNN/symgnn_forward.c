@@ -186,6 +186,15 @@ SYMGNN_HOT static void encode_transforms(const symgnn_eval *ev, int nb, const do
   }
 }
 
+/* Length of a displacement, in double. */
+static double edge_length(const double *x) { return sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]); }
+
+/* Haar models: whether a length lies within the table (the model cutoff; an
+ * edge built with a strict cutoff test may round to it). */
+static int within_table(const symgnn_eval *ev, double r) {
+  return r <= ev->haar_table.rmax * (1.0 + 1e-12);
+}
+
 /* g0 of nb displacement rows of a haar model into g (row stride ldg): the
  * table at the distance (computed in double), or, in direct mode, the sphere
  * rule at that distance. Returns 0 when out of memory. */
@@ -196,8 +205,7 @@ static int encode_haar(const symgnn_eval *ev, int64_t nb, const double *disp, fl
   if (ev->haar_direct.n && !h) return 0;
   int ok = 1;
   for (int64_t e = 0; e < nb && ok; ++e) {
-    const double *x = disp + 3 * e;
-    const double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
+    const double r = edge_length(disp + 3 * e);
     float *ge = g + (size_t)e * ldg;
     if (!h) {
       symgnn_haar_table_lookup(&ev->haar_table, r, ge);
@@ -230,15 +238,12 @@ static void encode_block(symgnn_eval *ev, const void *failed, int b) {
                     ev->eblk2 + (size_t)tid * dblk);
 }
 
-/* Haar models: every edge must lie within the table (the model cutoff; an
- * edge built with a strict cutoff test may round to it). */
+/* Haar models: every edge of the graph must lie within the table. */
 static symgnn_status check_haar_lengths(const symgnn_eval *ev, symgnn_error *err) {
-  const double limit = ev->haar_table.rmax * (1.0 + 1e-12);
   for (int t = 0; t < ev->graph.nlocal; ++t)
     for (int64_t e = ev->graph.offsets[t]; e < ev->graph.offsets[t + 1]; ++e) {
-      const double *x = ev->graph.disp + 3 * e;
-      const double r = sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]);
-      if (r > limit)
+      const double r = edge_length(ev->graph.disp + 3 * e);
+      if (!within_table(ev, r))
         return symgnn_set_error(err, SYMGNN_ERR_GRAPH,
                                 "edge %lld into local atom %d is %.9g Angstrom long, beyond the "
                                 "model cutoff %.9g Angstrom",
@@ -258,8 +263,7 @@ symgnn_status symgnn_eval_edge_encode(symgnn_eval *ev, int64_t n, const double *
                               (long long)(i / 3));
   if (ev->haar) {
     for (int64_t e = 0; e < n; ++e) {
-      const double *x = disp + 3 * e;
-      if (sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]) > ev->haar_table.rmax * (1.0 + 1e-12))
+      if (!within_table(ev, edge_length(disp + 3 * e)))
         return symgnn_set_error(err, SYMGNN_ERR_ARG,
                                 "displacement %lld is longer than the model cutoff %g",
                                 (long long)e, ev->haar_table.rmax);
