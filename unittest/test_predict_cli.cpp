@@ -268,6 +268,35 @@ TEST_F(PredictCli, BadInputFileExitsOneWithLine) {
       << r.err;
 }
 
+// Garbage bytes in a real column the model does not use: the input is refused
+// with line and column, and no output file is written.
+TEST_F(PredictCli, GarbageInUnusedRealColumnIsRefused) {
+  const std::string model = write_model();
+  const std::string in = write_config("in.extxyz", 30, 10.0, 2.0);
+  std::string text = slurp(in);
+  text.replace(text.find("eb:R:1"), 6, "eb:R:1:charge:R:1");
+  std::string out_text;
+  std::istringstream lines(text);
+  int l = 0;
+  for (std::string line; std::getline(lines, line); ++l)
+    out_text += line + (l < 2 ? "" : (l == 9 ? " 0.\xff\x01" : " 0.5")) + "\n";
+  std::ofstream(in, std::ios::binary) << out_text;
+  const ToolRun r = invoke({model, in, "-o", path("out.extxyz")});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("in.extxyz: line 10: byte "), std::string::npos) << r.err;
+  EXPECT_FALSE(std::ifstream(path("out.extxyz")).good());
+  // Printable garbage: the column check names line and column.
+  const size_t at = out_text.find(" 0.\xff\x01");
+  out_text.replace(at, 5, " 0.5e+x");
+  std::ofstream(in, std::ios::binary) << out_text;
+  const ToolRun q = invoke({model, in, "-o", path("out.extxyz")});
+  EXPECT_EQ(q.status, 1);
+  EXPECT_NE(q.err.find("line 10 (atom 8), column 6 (charge:R:1): '0.5e+x' is not a real number"),
+            std::string::npos)
+      << q.err;
+  EXPECT_FALSE(std::ifstream(path("out.extxyz")).good());
+}
+
 TEST_F(PredictCli, UsageErrorsExitTwo) {
   EXPECT_EQ(invoke({}).status, 2);
   EXPECT_EQ(invoke({"model-only"}).status, 2);

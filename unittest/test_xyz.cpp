@@ -279,25 +279,25 @@ TEST_F(XyzTest, WrongColumnCountNamesTheLine) {
 TEST_F(XyzTest, NonNumericCoordinate) {
   std::string text = three_atoms();
   text.replace(text.find("8 9.5"), 1, "8x");
-  EXPECT_HAS(reject(text), "line 5 (atom 3): coordinate '8x' is not a number");
+  EXPECT_HAS(reject(text), "line 5 (atom 3), column 4 (pos:R:3): '8x' is not a real number");
 }
 
 TEST_F(XyzTest, NanCoordinate) {
   std::string text = three_atoms();
   text.replace(text.find("2.0 3.0"), 3, "nan");
-  EXPECT_HAS(reject(text), "line 3 (atom 1): coordinate 'nan' is not finite");
+  EXPECT_HAS(reject(text), "line 3 (atom 1), column 4 (pos:R:3): 'nan' is not a real number");
 }
 
 TEST_F(XyzTest, InfiniteLabel) {
   std::string text = three_atoms();
   text.replace(text.find("0.75"), 4, "-inf");
-  EXPECT_HAS(reject(text), "line 5 (atom 3): label eb '-inf' is not finite");
+  EXPECT_HAS(reject(text), "line 5 (atom 3), column 6 (eb:R:1): '-inf' is not a real number");
 }
 
 TEST_F(XyzTest, NonNumericLabel) {
   std::string text = three_atoms();
   text.replace(text.find("2.25"), 4, "high");
-  EXPECT_HAS(reject(text), "line 4 (atom 2): label eb 'high' is not a number");
+  EXPECT_HAS(reject(text), "line 4 (atom 2), column 6 (eb:R:1): 'high' is not a real number");
 }
 
 TEST_F(XyzTest, MissingLattice) {

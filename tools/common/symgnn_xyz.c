@@ -15,6 +15,7 @@ typedef struct {
   FILE *f;
   char *buf;
   size_t cap;
+  size_t len; /* bytes of the last line, without its line end */
   long lineno;
 } line_reader;
 
@@ -24,6 +25,7 @@ static const char *next_line(line_reader *r) {
   if (n < 0) return NULL;
   while (n > 0 && (r->buf[n - 1] == '\n' || r->buf[n - 1] == '\r')) r->buf[--n] = '\0';
   r->lineno++;
+  r->len = (size_t)n;
   return r->buf;
 }
 
@@ -79,17 +81,62 @@ static int intern_species(symgnn_xyz *x, const char *tok, size_t len) {
   return x->nspecies++;
 }
 
-/* Parse one whitespace-delimited real number; 0 ok, 1 not a number, 2 not finite. */
-static int parse_real(const char *tok, size_t len, double *v) {
-  char *end;
-  *v = strtod(tok, &end);
-  if (end != tok + len || len == 0) return 1;
-  return isfinite(*v) ? 0 : 2;
+/* A decimal real as ASE and OVITO read it: [+-]digits[.digits][(e|E)[+-]digits],
+ * with a digit before or after the point. strtod alone would also take hex,
+ * "inf" and "nan", which those readers refuse or which are not data. */
+static int is_decimal_real(const char *t, size_t len) {
+  size_t i = 0, digits = 0;
+  if (i < len && (t[i] == '+' || t[i] == '-')) ++i;
+  for (; i < len && isdigit((unsigned char)t[i]); ++i) ++digits;
+  if (i < len && t[i] == '.')
+    for (++i; i < len && isdigit((unsigned char)t[i]); ++i) ++digits;
+  if (digits == 0) return 0;
+  if (i < len && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < len && (t[i] == '+' || t[i] == '-')) ++i;
+    size_t exp_digits = 0;
+    for (; i < len && isdigit((unsigned char)t[i]); ++i) ++exp_digits;
+    if (exp_digits == 0) return 0;
+  }
+  return i == len;
 }
 
-/* Parse atom `i` from its line: column count, species, position, label. */
-static int parse_atom(symgnn_xyz *x, int i, const char *line, long lineno, const char *label_col,
-                      char *msg, size_t msglen) {
+/* An integer: optional sign and decimal digits that fit in 64 bits. */
+static int is_integer(const char *t, size_t len) {
+  size_t i = (len > 0 && (t[0] == '+' || t[0] == '-')) ? 1 : 0;
+  if (i == len || len - i > 18) return 0;
+  for (; i < len; ++i)
+    if (!isdigit((unsigned char)t[i])) return 0;
+  return 1;
+}
+
+/* A logical as ASE writes and reads it: T, F, True or False. */
+static int is_logical(const char *t, size_t len) {
+  static const char *const words[] = {"T", "F", "True", "False", "true", "false"};
+  for (size_t k = 0; k < sizeof words / sizeof words[0]; ++k)
+    if (strlen(words[k]) == len && memcmp(words[k], t, len) == 0) return 1;
+  return 0;
+}
+
+/* Check one token against its property type and parse reals into *v:
+ * NULL when it is valid, else what is wrong with it. Every declared column is
+ * checked, used or not, so the writer only ever copies valid values. */
+static const char *check_token(char type, const char *tok, size_t len, double *v) {
+  switch (toupper((unsigned char)type)) {
+  case 'R':
+    if (!is_decimal_real(tok, len)) return "is not a real number";
+    *v = strtod(tok, NULL);
+    return isfinite(*v) ? NULL : "is not finite";
+  case 'I': return is_integer(tok, len) ? NULL : "is not an integer";
+  case 'L': return is_logical(tok, len) ? NULL : "is not a logical (T, F, True or False)";
+  default: return NULL;
+  }
+}
+
+/* Parse atom `i` from its line: column count, the type of every column, then
+ * species, position and label. Columns count from 1 in messages. */
+static int parse_atom(symgnn_xyz *x, int i, const char *line, long lineno, char *msg,
+                      size_t msglen) {
   int ntok = 0;
   for (const char *p = line; *p;) {
     while (isspace((unsigned char)*p)) ++p;
@@ -102,27 +149,65 @@ static int parse_atom(symgnn_xyz *x, int i, const char *line, long lineno, const
                            "line %ld (atom %d): %d columns, but Properties declares %d", lineno,
                            i + 1, ntok, x->ncols);
   const char *p = line;
-  for (int c = 0; c < x->ncols; ++c) {
-    while (isspace((unsigned char)*p)) ++p;
-    const char *tok = p;
-    while (*p && !isspace((unsigned char)*p)) ++p;
-    const size_t len = (size_t)(p - tok);
-    if (c == x->col_species) {
-      const int s = intern_species(x, tok, len);
-      if (s < 0) return symgnn_xyz_fail(msg, msglen, "out of memory for species names");
-      x->species_id[i] = s;
-    } else if (c >= x->col_pos && c < x->col_pos + 3) {
-      const int rc = parse_real(tok, len, &x->positions[3 * i + (c - x->col_pos)]);
-      if (rc)
-        return symgnn_xyz_fail(msg, msglen, "line %ld (atom %d): coordinate '%.*s' is %s", lineno,
-                               i + 1, (int)len, tok, rc == 1 ? "not a number" : "not finite");
-    } else if (c == x->col_label) {
-      const int rc = parse_real(tok, len, &x->labels[i]);
-      if (rc)
-        return symgnn_xyz_fail(msg, msglen, "line %ld (atom %d): label %s '%.*s' is %s", lineno,
-                               i + 1, label_col, (int)len, tok,
-                               rc == 1 ? "not a number" : "not finite");
+  for (int k = 0; k < x->nprops; ++k) {
+    const symgnn_xyz_prop *pr = &x->props[k];
+    for (int c = pr->first; c < pr->first + pr->ncols; ++c) {
+      while (isspace((unsigned char)*p)) ++p;
+      const char *tok = p;
+      while (*p && !isspace((unsigned char)*p)) ++p;
+      const size_t len = (size_t)(p - tok);
+      double v = 0.0;
+      const char *bad = check_token(pr->type, tok, len, &v);
+      if (bad)
+        return symgnn_xyz_fail(msg, msglen, "line %ld (atom %d), column %d (%s:%c:%d): '%.*s' %s",
+                               lineno, i + 1, c + 1, pr->name, pr->type, pr->ncols,
+                               len > 40 ? 40 : (int)len, tok, bad);
+      if (c == x->col_species) {
+        const int s = intern_species(x, tok, len);
+        if (s < 0) return symgnn_xyz_fail(msg, msglen, "out of memory for species names");
+        x->species_id[i] = s;
+      } else if (c >= x->col_pos && c < x->col_pos + 3) {
+        x->positions[3 * i + (c - x->col_pos)] = v;
+      } else if (c == x->col_label) {
+        x->labels[i] = toupper((unsigned char)pr->type) == 'I' ? strtod(tok, NULL) : v;
+      }
     }
+  }
+  return 0;
+}
+
+/* Every byte of lines 1 and 2 and of the atom lines must be printable text:
+ * a tab, or no control character, and valid UTF-8, so that what the writer
+ * copies is readable by ASE and OVITO. */
+static int check_text(const char *line, size_t n, long lineno, char *msg, size_t msglen) {
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = (unsigned char)line[i];
+    size_t more = 0;
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t') || c == 0x7f)
+        return symgnn_xyz_fail(msg, msglen, "line %ld: byte %zu is the control character 0x%02x",
+                               lineno, i + 1, c);
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      more = 1;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      more = 2;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      more = 3;
+    } else {
+      more = 4; /* an invalid lead byte */
+    }
+    int ok = more < 4 && i + more < n;
+    for (size_t k = 1; ok && k <= more; ++k) ok = ((unsigned char)line[i + k] & 0xc0) == 0x80;
+    /* Overlong three- and four-byte forms, surrogates and code points past U+10FFFF. */
+    if (ok && more >= 2) {
+      const unsigned char d = (unsigned char)line[i + 1];
+      ok = !(c == 0xe0 && d < 0xa0) && !(c == 0xed && d >= 0xa0) && !(c == 0xf0 && d < 0x90) &&
+           !(c == 0xf4 && d >= 0x90);
+    }
+    if (!ok)
+      return symgnn_xyz_fail(msg, msglen, "line %ld: byte %zu (0x%02x) is not valid UTF-8 text",
+                             lineno, i + 1, c);
+    i += more + 1;
   }
   return 0;
 }
@@ -146,9 +231,11 @@ static int read_frame(symgnn_xyz *x, line_reader *r, const char *label_col, char
                       size_t msglen) {
   const char *line = next_line(r);
   if (!line) return symgnn_xyz_fail(msg, msglen, "file is empty (line 1: atom count)");
+  if (check_text(line, r->len, r->lineno, msg, msglen)) return -1;
   if (parse_count(line, &x->natoms, msg, msglen)) return -1;
   if (!(line = next_line(r)))
     return symgnn_xyz_fail(msg, msglen, "line 2: file ends before the header line");
+  if (check_text(line, r->len, r->lineno, msg, msglen)) return -1;
   if (symgnn_xyz_parse_header(x, line, label_col, msg, msglen)) return -1;
   growth g = {0, 0, 0};
   for (int i = 0; i < x->natoms; ++i) {
@@ -159,7 +246,9 @@ static int read_frame(symgnn_xyz *x, line_reader *r, const char *label_col, char
                              r->lineno + 1, i, x->natoms);
     if (grow_atoms(x, &g, i + 1))
       return symgnn_xyz_fail(msg, msglen, "out of memory for %d atoms", x->natoms);
-    if (parse_atom(x, i, line, r->lineno, label_col, msg, msglen)) return -1;
+    if (check_text(line, r->len, r->lineno, msg, msglen) ||
+        parse_atom(x, i, line, r->lineno, msg, msglen))
+      return -1;
     x->line_off[i] = g.text_len;
     if (append_text(x, &g, line))
       return symgnn_xyz_fail(msg, msglen, "out of memory for the atom lines");
@@ -178,7 +267,7 @@ static void prefix_path(char *msg, size_t msglen, const char *path) {
 int symgnn_xyz_read(const char *path, const char *label_col, symgnn_xyz **out, char *msg,
                     size_t msglen) {
   *out = NULL;
-  line_reader r = {fopen(path, "r"), NULL, 0, 0};
+  line_reader r = {fopen(path, "r"), NULL, 0, 0, 0};
   if (!r.f) return symgnn_xyz_fail(msg, msglen, "%s: cannot open: %s", path, strerror(errno));
   symgnn_xyz *x = calloc(1, sizeof *x);
   int rc = x ? 0 : symgnn_xyz_fail(msg, msglen, "out of memory");

@@ -5,13 +5,16 @@
  * keys), then one line per atom. Required: a Lattice with three general cell
  * vectors, periodic boundaries in all three directions, and the columns
  * species:S:1 and pos:R:3. A per-atom label column (a real scalar) is optional.
+ * Every atom column is checked against its declared type (R a finite decimal
+ * real, I an integer, L a logical), and every byte must be text (no control
+ * character but tab, valid UTF-8), so the writer never copies a bad value.
  * The writer copies the configuration back out with one real column added or
  * replaced, keeping every other header key and atom column as it was.
  *
  * Functions returning int give 0 on success and -1 on failure; on failure a
  * specific message is written to msg[msglen] when msg is not NULL. Messages of
  * the reader start with the file name and give the line number where there is
- * one ("in.extxyz: line 7 (atom 5): coordinate 'x' is not a number").
+ * one ("in.extxyz: line 7 (atom 5), column 4 (pos:R:3): 'x' is not a real number").
  */
 #ifndef SYMGNN_XYZ_H
 #define SYMGNN_XYZ_H
