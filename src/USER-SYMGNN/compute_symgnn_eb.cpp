@@ -1,6 +1,18 @@
 /* ----------------------------------------------------------------------
-   USER-SYMGNN: per-atom energy barriers of metallic glasses predicted by
-   SymGNN (Li et al., ICML 2024). GPL-2.0, as LAMMPS.
+   LAMMPS - Large-scale Atomic/Molecular Massively Parallel Simulator
+   https://www.lammps.org/, Sandia National Laboratories
+   LAMMPS development team: developers@lammps.org
+
+   Copyright (2003) Sandia Corporation.  Under the terms of Contract
+   DE-AC04-94AL85000 with Sandia Corporation, the U.S. Government retains
+   certain rights in this software.  This software is distributed under
+   the GNU General Public License.
+
+   See the README file in the top-level LAMMPS directory.
+------------------------------------------------------------------------- */
+
+/* ----------------------------------------------------------------------
+   Contributing authors: the USER-SYMGNN developers
 
    The graph is the physical cutoff graph of all atoms of mapped types (the
    group only masks the output). Each rank builds the edges into its owned
@@ -14,13 +26,18 @@
 #include "atom.h"
 #include "citeme.h"
 #include "comm.h"
+#include "domain.h"
 #include "error.h"
+#include "fix.h"
 #include "force.h"
+#include "group.h"
 #include "memory.h"
+#include "modify.h"
 #include "neigh_list.h"
 #include "neigh_request.h"
 #include "neighbor.h"
 #include "pair.h"
+#include "platform.h"
 #include "update.h"
 
 #include "symgnn.h"
@@ -28,7 +45,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 
 using namespace LAMMPS_NS;
@@ -51,37 +67,84 @@ namespace {
 
 // One candidate edge into a destination atom, kept until the destination's edges are sorted.
 struct Edge {
-  tagint tag;  // tag of the source atom
-  double d[3]; // destination minus source (Angstrom)
-  int node;    // source node
+  tagint tag;     // tag of the source atom
+  double d[3];    // destination minus source (Angstrom)
+  int node;       // source node
 };
 
 // Order of a destination's edges: by source tag, then by displacement. Both are properties of
 // the physical configuration, so the order (and with it the floating-point summation order in
 // the core) does not depend on the MPI decomposition or on atom sorting.
-bool edge_before(const Edge &a, const Edge &b) {
+bool edge_before(const Edge &a, const Edge &b)
+{
   if (a.tag != b.tag) return a.tag < b.tag;
   for (int k = 0; k < 3; ++k)
     if (a.d[k] != b.d[k]) return a.d[k] < b.d[k];
   return false;
 }
 
-// Keywords that end the list of element names.
-bool is_keyword(const char *word) {
-  return strcmp(word, "block") == 0 || strcmp(word, "threads") == 0 ||
-         strcmp(word, "duplicates") == 0;
+// Keywords that may follow the element names.
+const char *const keywords[] = {"block", "threads", "duplicates"};
+
+bool is_keyword(const char *word)
+{
+  for (const char *k : keywords)
+    if (strcmp(word, k) == 0) return true;
+  return false;
 }
+
+// First ids reported in the warning about atoms without a neighbour.
+constexpr int NFIRST_IDS = 5;
 
 // Outcome of reading the model file on rank 0, broadcast with its size.
 enum ReadStatus : bigint { READ_NOT_FOUND = -1, READ_FAILED = -2 };
 
-} // namespace
+// Internal fix of the compute: computes have no end-of-run hook, so each compute symgnn/eb
+// creates one of these (fix ID group SYMGNN/EB/REPORT compute-ID). It has no per-step work;
+// LAMMPS calls init() and post_run() of every fix at the start and the end of each run or
+// minimization, and the fix passes them on to the compute, which logs its cost.
+class FixSymGNNEBReport : public Fix {
+ public:
+  static constexpr const char *style_name = "SYMGNN/EB/REPORT";
+
+  FixSymGNNEBReport(LAMMPS *lmp, int narg, char **arg) : Fix(lmp, narg, arg)
+  {
+    if (narg != 4)
+      error->all(FLERR, "Illegal fix {} command: it is internal to compute symgnn/eb", style);
+    id_compute = arg[3];
+  }
+  int setmask() override { return 0; }
+  void init() override { owner()->run_started(); }
+  void post_run() override { owner()->run_ended(); }
+
+  // Registered in LAMMPS' fix factory by the compute, as the plugin loader registers styles.
+  static Fix *creator(LAMMPS *lmp, int narg, char **arg)
+  {
+    return new FixSymGNNEBReport(lmp, narg, arg);
+  }
+
+ private:
+  std::string id_compute;
+
+  // The compute this fix reports for.
+  ComputeSymGNNEB *owner()
+  {
+    auto *compute = dynamic_cast<ComputeSymGNNEB *>(modify->get_compute_by_id(id_compute));
+    if (!compute) error->all(FLERR, "Fix {} cannot find compute symgnn/eb {}", id, id_compute);
+    return compute;
+  }
+};
+
+}    // namespace
 
 /* ---------------------------------------------------------------------- */
 
-ComputeSymGNNEB::ComputeSymGNNEB(LAMMPS *lmp, int narg, char **arg)
-    : Compute(lmp, narg, arg), model(nullptr), eval(nullptr), cutoff(0.0), energy_scale(1.0),
-      width(0), nlayers(0), list(nullptr), nmax(0), eb(nullptr) {
+ComputeSymGNNEB::ComputeSymGNNEB(LAMMPS *lmp, int narg, char **arg) :
+    Compute(lmp, narg, arg), model(nullptr), eval(nullptr), cutoff(0.0), energy_scale(1.0),
+    width(0), nlayers(0), nthreads(1), threads_from_lammps(true), list(nullptr), nmax(0),
+    eb(nullptr), last_step(-1), run_calls(0), run_seconds(0.0), run_start(0.0), warned_isolated(0),
+    warned_first_id(0)
+{
   if (narg < 5) utils::missing_cmd_args(FLERR, "compute symgnn/eb", error);
   if (lmp->citeme) lmp->citeme->add(cite_symgnn);
 
@@ -95,11 +158,21 @@ ComputeSymGNNEB::ComputeSymGNNEB(LAMMPS *lmp, int narg, char **arg)
                "Compute symgnn/eb requires units metal or real (the model maps Angstrom "
                "positions to eV); units {} is not supported",
                update->unit_style);
+  if (!atom->tag_enable)
+    error->all(FLERR, "Compute symgnn/eb requires atom IDs (atom_modify id yes)");
 
+  // The element names are checked against the model, so it is read first.
+  read_model(arg[3]);
+
+  // One name per atom type. A word after them that is neither an element of the model nor
+  // NULL is taken as a keyword, so a misspelt keyword is reported by its name.
   int iarg = 4;
   std::vector<std::string> names;
-  while (iarg < narg && !is_keyword(arg[iarg])) names.emplace_back(arg[iarg++]);
-  if ((int)names.size() != atom->ntypes) {
+  while (iarg < narg && !is_keyword(arg[iarg]) &&
+         ((int) names.size() < atom->ntypes || strcmp(arg[iarg], "NULL") == 0 ||
+          symgnn_model_element_index(model, arg[iarg]) >= 0))
+    names.emplace_back(arg[iarg++]);
+  if ((int) names.size() != atom->ntypes) {
     std::string given;
     for (const auto &n : names) given += " " + n;
     error->all(FLERR,
@@ -110,10 +183,6 @@ ComputeSymGNNEB::ComputeSymGNNEB(LAMMPS *lmp, int narg, char **arg)
 
   int block_edges = 0;
   bool allow_duplicates = false;
-  // threads per rank: OMP_NUM_THREADS when set, else 1 (as LAMMPS itself does), so that
-  // a run with one MPI rank per core does not start one thread per core in every rank
-  const char *omp_env = std::getenv("OMP_NUM_THREADS");
-  nthreads = omp_env ? std::max(1, std::atoi(omp_env)) : 1;
   // value of keyword arg[iarg], a positive count of `what`
   auto positive_count = [&](const char *what) {
     const std::string key = arg[iarg];
@@ -130,18 +199,22 @@ ComputeSymGNNEB::ComputeSymGNNEB(LAMMPS *lmp, int narg, char **arg)
       block_edges = positive_count("edge");
     } else if (strcmp(arg[iarg], "threads") == 0) {
       nthreads = positive_count("thread");
+      threads_from_lammps = false;
     } else if (strcmp(arg[iarg], "duplicates") == 0) {
       if (iarg + 2 > narg) utils::missing_cmd_args(FLERR, "compute symgnn/eb duplicates", error);
       allow_duplicates = utils::logical(FLERR, arg[iarg + 1], false, lmp) == 1;
       iarg += 2;
     } else {
-      error->all(FLERR, "Unknown compute symgnn/eb keyword: {}", arg[iarg]);
+      error->all(FLERR,
+                 "Unknown compute symgnn/eb keyword: {} (the keywords are block, threads and "
+                 "duplicates; it is not an element of model file {} either)",
+                 arg[iarg], model_path);
     }
   }
-  if (!atom->tag_enable)
-    error->all(FLERR, "Compute symgnn/eb requires atom IDs (atom_modify id yes)");
+  // Without the threads keyword, as many threads as LAMMPS uses per MPI rank: comm->nthreads,
+  // which LAMMPS sets from OMP_NUM_THREADS (when built with OpenMP) or `package omp`.
+  if (threads_from_lammps) nthreads = comm->nthreads;
 
-  read_model(arg[3]);
   parse_elements(names, allow_duplicates);
 
   symgnn_error err;
@@ -160,11 +233,22 @@ ComputeSymGNNEB::ComputeSymGNNEB(LAMMPS *lmp, int narg, char **arg)
   comm_forward = width;
 
   if (comm->me == 0) log_model_and_mapping(names);
+
+  // Computes have no end-of-run hook: an internal fix reports the cost after every run.
+  auto &fix_map = *modify->fix_map;
+  if (fix_map.find(FixSymGNNEBReport::style_name) == fix_map.end())
+    fix_map[FixSymGNNEBReport::style_name] = &FixSymGNNEBReport::creator;
+  id_report = std::string(id) + "_SYMGNN_REPORT";
+  modify->add_fix(fmt::format("{} {} {} {}", id_report, group->names[igroup],
+                              FixSymGNNEBReport::style_name, id));
 }
 
 /* ---------------------------------------------------------------------- */
 
-ComputeSymGNNEB::~ComputeSymGNNEB() {
+ComputeSymGNNEB::~ComputeSymGNNEB()
+{
+  // LAMMPS deletes all fixes before the computes at exit; only an uncompute finds it here.
+  if (modify->nfix && modify->get_fix_by_id(id_report)) modify->delete_fix(id_report);
   memory->destroy(eb);
   symgnn_eval_free(eval);
   symgnn_model_free(model);
@@ -175,7 +259,8 @@ ComputeSymGNNEB::~ComputeSymGNNEB() {
    broadcast the bytes and parse them on every rank
 ------------------------------------------------------------------------- */
 
-void ComputeSymGNNEB::read_model(const std::string &file) {
+void ComputeSymGNNEB::read_model(const std::string &file)
+{
   std::vector<char> bytes;
   bigint size = 0;
   std::string why;
@@ -196,7 +281,7 @@ void ComputeSymGNNEB::read_model(const std::string &file) {
         size = READ_FAILED;
         why = strerror(errno);
       } else {
-        size = (bigint)bytes.size();
+        size = (bigint) bytes.size();
       }
       fclose(fp);
     }
@@ -214,7 +299,7 @@ void ComputeSymGNNEB::read_model(const std::string &file) {
   bytes.resize(size);
   const bigint piece = 1 << 30;
   for (bigint off = 0; off < size; off += piece)
-    MPI_Bcast(bytes.data() + off, (int)std::min(piece, size - off), MPI_CHAR, 0, world);
+    MPI_Bcast(bytes.data() + off, (int) std::min(piece, size - off), MPI_CHAR, 0, world);
   if (comm->me != 0) model_path = file;
 
   symgnn_error err;
@@ -231,7 +316,8 @@ void ComputeSymGNNEB::read_model(const std::string &file) {
    atom type -> model species from one element name (or NULL) per type
 ------------------------------------------------------------------------- */
 
-void ComputeSymGNNEB::parse_elements(const std::vector<std::string> &names, bool allow_duplicates) {
+void ComputeSymGNNEB::parse_elements(const std::vector<std::string> &names, bool allow_duplicates)
+{
   const symgnn_arch *arch = symgnn_model_arch(model);
   std::string known;
   for (int e = 0; e < arch->nelements; ++e) known += std::string(" ") + arch->elements[e];
@@ -264,7 +350,8 @@ void ComputeSymGNNEB::parse_elements(const std::vector<std::string> &names, bool
    model metadata and the type mapping, once, on rank 0
 ------------------------------------------------------------------------- */
 
-void ComputeSymGNNEB::log_model_and_mapping(const std::vector<std::string> &names) {
+void ComputeSymGNNEB::log_model_and_mapping(const std::vector<std::string> &names)
+{
   const symgnn_arch *arch = symgnn_model_arch(model);
   std::string elements, heads;
   for (int e = 0; e < arch->nelements; ++e) elements += std::string(" ") + arch->elements[e];
@@ -300,13 +387,25 @@ void ComputeSymGNNEB::log_model_and_mapping(const std::vector<std::string> &name
   }
   if (energy_scale != 1.0)
     msg += fmt::format("  output converted from eV to kcal/mol (x {})\n", energy_scale);
-  msg += fmt::format("  {} OpenMP thread(s) per MPI rank\n", nthreads);
+  msg += fmt::format("  {} OpenMP thread(s) per MPI rank ({})\n", nthreads,
+                     threads_from_lammps ? "as LAMMPS uses; set by package omp or OMP_NUM_THREADS"
+                                         : "threads keyword");
   utils::logmesg(lmp, msg);
 }
 
 /* ---------------------------------------------------------------------- */
 
-void ComputeSymGNNEB::init() {
+void ComputeSymGNNEB::init()
+{
+  // `package omp` may have changed LAMMPS' thread count since the last run.
+  if (threads_from_lammps && comm->nthreads != nthreads) {
+    nthreads = comm->nthreads;
+    symgnn_eval_set_threads(eval, nthreads);
+    if (comm->me == 0)
+      utils::logmesg(lmp, "compute symgnn/eb {}: now {} OpenMP thread(s) per MPI rank\n", id,
+                     nthreads);
+  }
+
   // Ghost atoms must cover one cutoff plus the skin they may have moved since reneighboring;
   // only pair styles extend the communication cutoff, so check it here.
   const double skin = neighbor->skin;
@@ -324,14 +423,18 @@ void ComputeSymGNNEB::init() {
 
 /* ---------------------------------------------------------------------- */
 
-void ComputeSymGNNEB::init_list(int /*id*/, NeighList *ptr) { list = ptr; }
+void ComputeSymGNNEB::init_list(int /*id*/, NeighList *ptr)
+{
+  list = ptr;
+}
 
 /* ----------------------------------------------------------------------
    nodes: owned atoms of mapped types first, then ghost atoms of mapped
    types; edges into owned nodes, CSR by destination, self-loop included
 ------------------------------------------------------------------------- */
 
-void ComputeSymGNNEB::build_graph() {
+void ComputeSymGNNEB::build_graph()
+{
   const int nlocal = atom->nlocal;
   const int nall = nlocal + atom->nghost;
   const int *type = atom->type;
@@ -342,7 +445,7 @@ void ComputeSymGNNEB::build_graph() {
   species.clear();
   for (int i = 0; i < nall; ++i) {
     if (typemap[type[i]] < 0) continue;
-    node_of_atom[i] = (int)species.size();
+    node_of_atom[i] = (int) species.size();
     species.push_back(typemap[type[i]]);
   }
   int nlocal_nodes = 0;
@@ -380,14 +483,16 @@ void ComputeSymGNNEB::build_graph() {
       src.push_back(e.node);
       disp.insert(disp.end(), e.d, e.d + 3);
     }
-    offsets.push_back((int64_t)src.size());
+    offsets.push_back((int64_t) src.size());
   }
 }
 
 /* ---------------------------------------------------------------------- */
 
-void ComputeSymGNNEB::compute_peratom() {
+void ComputeSymGNNEB::compute_peratom()
+{
   invoked_peratom = update->ntimestep;
+  const double start = platform::walltime();
 
   if (atom->nmax > nmax || !eb) {
     memory->destroy(eb);
@@ -395,10 +500,76 @@ void ComputeSymGNNEB::compute_peratom() {
     memory->create(eb, nmax, "symgnn/eb:eb");
     vector_atom = eb;
   }
-
+  // LAMMPS clears the invoked flags between a dump and thermo output of the same step; a
+  // configuration evaluated already keeps its result rather than being evaluated again.
+  if (same_as_last_evaluation()) return;
   build_graph();
-  const symgnn_graph_view graph = {(int)prediction.size(), (int)species.size(), species.data(),
-                                   offsets.data(),         src.data(),          disp.data()};
+  evaluate();
+  warn_isolated();
+  remember_configuration();
+
+  ++run_calls;
+  run_seconds += platform::walltime() - start;
+}
+
+/* ----------------------------------------------------------------------
+   the box and every owned atom's position, type, ID and group bit, as the
+   last evaluation saw them
+------------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::remember_configuration()
+{
+  const int nlocal = atom->nlocal;
+  last_step = update->ntimestep;
+  last_x.assign(&atom->x[0][0], &atom->x[0][0] + 3 * (size_t) nlocal);
+  last_tag.assign(atom->tag, atom->tag + nlocal);
+  last_type_mask.resize(2 * (size_t) nlocal);
+  for (int i = 0; i < nlocal; ++i) {
+    last_type_mask[2 * i] = atom->type[i];
+    last_type_mask[2 * i + 1] = atom->mask[i] & groupbit;
+  }
+  last_box = box_now();
+}
+
+/* ----------------------------------------------------------------------
+   true on every rank when no rank's atoms or box changed since the last
+   evaluation, which was on this step (collective)
+------------------------------------------------------------------------- */
+
+bool ComputeSymGNNEB::same_as_last_evaluation()
+{
+  if (last_step != update->ntimestep) return false;
+  const int nlocal = atom->nlocal;
+  int same = (size_t) nlocal == last_tag.size() && box_now() == last_box &&
+      std::equal(last_tag.begin(), last_tag.end(), atom->tag) &&
+      (nlocal == 0 || std::equal(last_x.begin(), last_x.end(), &atom->x[0][0]));
+  for (int i = 0; same && i < nlocal; ++i)
+    same = last_type_mask[2 * i] == atom->type[i] &&
+        last_type_mask[2 * i + 1] == (atom->mask[i] & groupbit);
+  int all_same = 0;
+  MPI_Allreduce(&same, &all_same, 1, MPI_INT, MPI_MIN, world);
+  return all_same != 0;
+}
+
+/* ----------------------------------------------------------------------
+   box bounds and tilts, compared between evaluations
+------------------------------------------------------------------------- */
+
+std::array<double, 9> ComputeSymGNNEB::box_now() const
+{
+  return {domain->boxlo[0], domain->boxlo[1], domain->boxlo[2], domain->boxhi[0], domain->boxhi[1],
+          domain->boxhi[2], domain->xy,       domain->xz,       domain->yz};
+}
+
+/* ----------------------------------------------------------------------
+   forward pass of the current graph, layer by layer with the ghost node
+   states refreshed in between; per-atom output masked by the group
+------------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::evaluate()
+{
+  const symgnn_graph_view graph = {(int) prediction.size(), (int) species.size(), species.data(),
+                                   offsets.data(),          src.data(),           disp.data()};
   symgnn_error err;
   if (symgnn_eval_begin(eval, &graph, &err) != SYMGNN_OK)
     error->one(FLERR, "Compute symgnn/eb: graph rejected by the SymGNN core: {} ({})", err.message,
@@ -421,10 +592,54 @@ void ComputeSymGNNEB::compute_peratom() {
 }
 
 /* ----------------------------------------------------------------------
+   warn (rank 0, LAMMPS style) about group atoms with no neighbour within
+   the cutoff: such an atom is no glass structure, its EB means nothing.
+   Warned when their number or first ID changes, not on every call.
+------------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::warn_isolated()
+{
+  const tagint *tag = atom->tag;
+  const int *mask = atom->mask;
+  std::vector<tagint> ids;
+  for (int i = 0; i < atom->nlocal; ++i) {
+    const int node = node_of_atom[i];
+    if (node >= 0 && (mask[i] & groupbit) && offsets[node + 1] - offsets[node] == 1)
+      ids.push_back(tag[i]);
+  }
+  bigint nmine = (bigint) ids.size(), ntotal = 0;
+  MPI_Allreduce(&nmine, &ntotal, 1, MPI_LMP_BIGINT, MPI_SUM, world);
+  if (ntotal == 0) {
+    warned_isolated = 0;
+    return;
+  }
+
+  std::sort(ids.begin(), ids.end());
+  ids.resize(NFIRST_IDS, MAXTAGINT);
+  std::vector<tagint> all(comm->me == 0 ? (size_t) NFIRST_IDS * comm->nprocs : 0);
+  MPI_Gather(ids.data(), NFIRST_IDS, MPI_LMP_TAGINT, all.data(), NFIRST_IDS, MPI_LMP_TAGINT, 0,
+             world);
+  if (comm->me != 0) return;
+  std::sort(all.begin(), all.end());
+  if (ntotal == warned_isolated && all[0] == warned_first_id) return;
+  warned_isolated = ntotal;
+  warned_first_id = all[0];
+  std::string first;
+  for (bigint k = 0; k < std::min<bigint>(ntotal, NFIRST_IDS); ++k)
+    first += fmt::format(" {}", all[k]);
+  error->warning(FLERR,
+                 "Compute symgnn/eb {}: {} atom(s) with no neighbour within the model cutoff {} "
+                 "A at step {} (first IDs:{}); an isolated atom is not a glass structure and "
+                 "its EB is not meaningful",
+                 id, ntotal, cutoff, update->ntimestep, first);
+}
+
+/* ----------------------------------------------------------------------
    mean EB of the group's atoms of mapped types
 ------------------------------------------------------------------------- */
 
-double ComputeSymGNNEB::compute_scalar() {
+double ComputeSymGNNEB::compute_scalar()
+{
   invoked_scalar = update->ntimestep;
   if (!(invoked_flag & Compute::INVOKED_PERATOM)) {
     compute_peratom();
@@ -448,7 +663,8 @@ double ComputeSymGNNEB::compute_scalar() {
 ------------------------------------------------------------------------- */
 
 int ComputeSymGNNEB::pack_forward_comm(int n, int *sendlist, double *buf, int /*pbc_flag*/,
-                                       int * /*pbc*/) {
+                                       int * /*pbc*/)
+{
   const float *state = symgnn_eval_node_state(eval);
   int m = 0;
   for (int i = 0; i < n; ++i) {
@@ -456,7 +672,7 @@ int ComputeSymGNNEB::pack_forward_comm(int n, int *sendlist, double *buf, int /*
     if (node < 0) {
       for (int k = 0; k < width; ++k) buf[m++] = 0.0;
     } else {
-      const float *row = state + (size_t)node * width;
+      const float *row = state + (size_t) node * width;
       for (int k = 0; k < width; ++k) buf[m++] = row[k];
     }
   }
@@ -465,14 +681,15 @@ int ComputeSymGNNEB::pack_forward_comm(int n, int *sendlist, double *buf, int /*
 
 /* ---------------------------------------------------------------------- */
 
-void ComputeSymGNNEB::unpack_forward_comm(int n, int first, double *buf) {
+void ComputeSymGNNEB::unpack_forward_comm(int n, int first, double *buf)
+{
   float *state = symgnn_eval_node_state(eval);
   int m = 0;
   for (int i = first; i < first + n; ++i) {
     const int node = node_of_atom[i];
     if (node >= 0) {
-      float *row = state + (size_t)node * width;
-      for (int k = 0; k < width; ++k) row[k] = (float)buf[m + k];
+      float *row = state + (size_t) node * width;
+      for (int k = 0; k < width; ++k) row[k] = (float) buf[m + k];
     }
     m += width;
   }
@@ -480,20 +697,54 @@ void ComputeSymGNNEB::unpack_forward_comm(int n, int first, double *buf) {
 
 /* ---------------------------------------------------------------------- */
 
-double ComputeSymGNNEB::memory_usage() {
-  double bytes = (double)nmax * sizeof(double);
-  bytes += (double)node_of_atom.capacity() * sizeof(int);
-  bytes += (double)species.capacity() * sizeof(int);
-  bytes += (double)offsets.capacity() * sizeof(int64_t);
-  bytes += (double)src.capacity() * sizeof(int);
-  bytes += (double)disp.capacity() * sizeof(double);
-  bytes += (double)prediction.capacity() * sizeof(double);
+double ComputeSymGNNEB::memory_usage()
+{
+  double bytes = (double) nmax * sizeof(double);
+  bytes += (double) node_of_atom.capacity() * sizeof(int);
+  bytes += (double) species.capacity() * sizeof(int);
+  bytes += (double) offsets.capacity() * sizeof(int64_t);
+  bytes += (double) src.capacity() * sizeof(int);
+  bytes += (double) disp.capacity() * sizeof(double);
+  bytes += (double) prediction.capacity() * sizeof(double);
   return bytes;
+}
+
+/* ----------------------------------------------------------------------
+   a run or minimization starts (report fix's init): reset the cost counters
+------------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::run_started()
+{
+  run_calls = 0;
+  run_seconds = 0.0;
+  run_start = platform::walltime();
+}
+
+/* ----------------------------------------------------------------------
+   a run or minimization ended (report fix's post_run): log the number of
+   evaluations, the wall time per call and its share of the run, rank 0
+------------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::run_ended()
+{
+  if (comm->me != 0) return;
+  const double run_wall = platform::walltime() - run_start;
+  if (run_calls == 0) {
+    utils::logmesg(
+        lmp, "compute symgnn/eb {}: not evaluated in this run (no output requested it)\n", id);
+    return;
+  }
+  utils::logmesg(lmp,
+                 "compute symgnn/eb {}: {} evaluation(s) in this run, {:.4g} ms each, {:.4g} s in "
+                 "all = {:.1f}% of the run's wall time ({:.4g} s, MPI rank 0)\n",
+                 id, run_calls, 1000.0 * run_seconds / run_calls, run_seconds,
+                 run_wall > 0.0 ? 100.0 * run_seconds / run_wall : 0.0, run_wall);
 }
 
 /* ---------------------------------------------------------------------- */
 
-std::string ComputeSymGNNEB::version_mismatch(const char *built_for, const char *running) {
+std::string ComputeSymGNNEB::version_mismatch(const char *built_for, const char *running)
+{
   if (strcmp(built_for, running) == 0) return {};
   return fmt::format("USER-SYMGNN plugin was compiled for LAMMPS version '{}' but is loaded into "
                      "LAMMPS version '{}'; a plugin only works with the exact LAMMPS version it "

@@ -1,6 +1,19 @@
-/* -*- c++ -*- ----------------------------------------------------------
-   USER-SYMGNN: per-atom energy barriers of metallic glasses predicted by
-   SymGNN (Li et al., ICML 2024). GPL-2.0, as LAMMPS.
+/* -*- c++ -*- ----------------------------------------------------------------------
+   LAMMPS - Large-scale Atomic/Molecular Massively Parallel Simulator
+   https://www.lammps.org/, Sandia National Laboratories
+   LAMMPS development team: developers@lammps.org
+
+   Copyright (2003) Sandia Corporation.  Under the terms of Contract
+   DE-AC04-94AL85000 with Sandia Corporation, the U.S. Government retains
+   certain rights in this software.  This software is distributed under
+   the GNU General Public License.
+
+   See the README file in the top-level LAMMPS directory.
+------------------------------------------------------------------------- */
+
+/* ----------------------------------------------------------------------
+   Contributing authors: the USER-SYMGNN developers. Per-atom energy
+   barriers of metallic glasses predicted by SymGNN (Li et al., ICML 2024).
 ------------------------------------------------------------------------- */
 
 #ifdef COMPUTE_CLASS
@@ -14,6 +27,7 @@ ComputeStyle(symgnn/eb,ComputeSymGNNEB);
 
 #include "compute.h"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,7 +39,7 @@ struct symgnn_eval;
 namespace LAMMPS_NS {
 
 class ComputeSymGNNEB : public Compute {
-public:
+ public:
   ComputeSymGNNEB(class LAMMPS *, int, char **);
   ~ComputeSymGNNEB() override;
   void init() override;
@@ -36,40 +50,64 @@ public:
   void unpack_forward_comm(int, int, double *) override;
   double memory_usage() override;
 
+  // Called by the report fix at the start and the end of every run or minimization.
+  void run_started();
+  void run_ended();
+
   // Message refusing a plugin compiled for LAMMPS version `built_for` inside LAMMPS version
   // `running`; empty when the versions agree.
   static std::string version_mismatch(const char *built_for, const char *running);
 
-private:
+ private:
   symgnn_model *model;
   symgnn_eval *eval;
   std::string model_path;
-  double cutoff;       // graph cutoff from the model (Angstrom, strict <)
-  double energy_scale; // eV -> energy unit of the run
-  int width;           // node-state floats per atom, forwarded once per layer
+  double cutoff;          // graph cutoff from the model (Angstrom, strict <)
+  double energy_scale;    // eV -> energy unit of the run
+  int width;              // node-state floats per atom, forwarded once per layer
   int nlayers;
-  int nthreads;             // OpenMP threads of one evaluation on this rank
-  std::vector<int> typemap; // atom type -> model species, -1 for NULL types
+  int nthreads;                // OpenMP threads of one evaluation on this rank
+  bool threads_from_lammps;    // no threads keyword: follow comm->nthreads at every init()
+  std::vector<int> typemap;    // atom type -> model species, -1 for NULL types
   class NeighList *list;
+  std::string id_report;    // internal fix reporting the cost at the end of each run
 
   int nmax;
-  double *eb; // per-atom output, nmax
+  double *eb;    // per-atom output, nmax
 
   // Graph of the current evaluation (CSR by destination), reused between calls.
-  std::vector<int> node_of_atom; // atom index (local + ghost) -> node, -1 when not a node
-  std::vector<int> species;      // node -> model species
+  std::vector<int> node_of_atom;    // atom index (local + ghost) -> node, -1 when not a node
+  std::vector<int> species;         // node -> model species
   std::vector<int64_t> offsets;
   std::vector<int> src;
   std::vector<double> disp;
-  std::vector<double> prediction; // local node -> EB in eV
+  std::vector<double> prediction;    // local node -> EB in eV
+
+  // Configuration of the last evaluation (owned atoms), to skip repeating it on the same step.
+  bigint last_step;
+  std::vector<double> last_x;
+  std::vector<tagint> last_tag;
+  std::vector<int> last_type_mask;    // type and group bit per atom
+  std::array<double, 9> last_box;
+
+  // Cost of the current run (rank 0's wall time) and the last warning about isolated atoms.
+  bigint run_calls;
+  double run_seconds, run_start;
+  bigint warned_isolated;
+  tagint warned_first_id;
 
   void parse_elements(const std::vector<std::string> &, bool);
   void read_model(const std::string &);
   void log_model_and_mapping(const std::vector<std::string> &);
   void build_graph();
+  void evaluate();
+  void warn_isolated();
+  void remember_configuration();
+  bool same_as_last_evaluation();
+  std::array<double, 9> box_now() const;
 };
 
-} // namespace LAMMPS_NS
+}    // namespace LAMMPS_NS
 
 #endif
 #endif

@@ -1,6 +1,21 @@
 /* ----------------------------------------------------------------------
+   LAMMPS - Large-scale Atomic/Molecular Massively Parallel Simulator
+   https://www.lammps.org/, Sandia National Laboratories
+   LAMMPS development team: developers@lammps.org
+
+   Copyright (2003) Sandia Corporation.  Under the terms of Contract
+   DE-AC04-94AL85000 with Sandia Corporation, the U.S. Government retains
+   certain rights in this software.  This software is distributed under
+   the GNU General Public License.
+
+   See the README file in the top-level LAMMPS directory.
+------------------------------------------------------------------------- */
+
+/* ----------------------------------------------------------------------
+   Contributing authors: the USER-SYMGNN developers
+
    USER-SYMGNN as a LAMMPS plugin: `plugin load symgnnplugin.so`, or put the
-   directory holding symgnnplugin.so into LAMMPS_PLUGIN_PATH. GPL-2.0.
+   directory holding symgnnplugin.so into LAMMPS_PLUGIN_PATH.
 ------------------------------------------------------------------------- */
 
 #include "lammpsplugin.h"
@@ -22,13 +37,15 @@
 
 using namespace LAMMPS_NS;
 
-static Compute *symgnn_eb_creator(LAMMPS *lmp, int argc, char **argv) {
+static Compute *symgnn_eb_creator(LAMMPS *lmp, int argc, char **argv)
+{
   return new ComputeSymGNNEB(lmp, argc, argv);
 }
 
 // Entry point called by LAMMPS after dlopen: refuse a different LAMMPS version (class layouts
 // differ between versions, so running would silently misbehave), then register the compute.
-extern "C" void lammpsplugin_init(void *lmpptr, void *handle, void *regfunc) {
+extern "C" void lammpsplugin_init(void *lmpptr, void *handle, void *regfunc)
+{
   auto *lmp = static_cast<LAMMPS *>(lmpptr);
   const std::string mismatch =
       ComputeSymGNNEB::version_mismatch(SYMGNN_PLUGIN_LAMMPS_VERSION, lmp->version);

@@ -6,7 +6,8 @@
 #   lmp_test.sh haar-serial                   a haar model (the exact O(3) average), np 1
 #   lmp_test.sh haar-ranks NP COMM DATA       the haar model on NP ranks, same values
 #   lmp_test.sh error CASE                    a failing input prints the expected message
-#   lmp_test.sh consistency CASE              moved atoms, group mask, units real, sorting, ...
+#   lmp_test.sh consistency CASE              moved atoms, group mask, units real, sorting,
+#                                             threads, cost log, isolated-atom warning, ...
 #   lmp_test.sh build-script CASE             scripts/build-lammps.sh refuses bad inputs
 # VARIANT: plugin (plugin load), autoload (LAMMPS_PLUGIN_PATH), builtin (lmp with the package).
 # Environment (set by CMake): LMP_PLAIN LMP_BUILTIN PLUGIN_DIR FAKE_PLUGIN CHECK MODEL_TOOL
@@ -146,6 +147,7 @@ error)
   ghost-range) expect_error "$2" "cutoff 5 \(from the model\) plus neighbor skin 2 exceeds the ghost atom range 4; use 'comm_modify cutoff 7' or larger" in.eb -var paircut 2.0 ;;
   bad-block) expect_error "$2" "block must be a positive edge count, got 0" in.eb -var elems "Cu Zr block 0" ;;
   bad-threads) expect_error "$2" "threads must be a positive thread count, got 0" in.eb -var elems "Cu Zr threads 0" ;;
+  misspelt-keyword) expect_error "$2" "Unknown compute symgnn/eb keyword: thread \\(the keywords are block, threads and duplicates; it is not an element of model file .*model\\.bin either\\)" in.eb -var elems "Cu Zr thread 2" ;;
   version-mismatch) expect_error "$2" "compiled for LAMMPS version '1 Jan 2000' but is loaded into LAMMPS version '[0-9]+ [A-Z][a-z]+ [0-9]+'" --plugin "$FAKE_PLUGIN" in.eb ;;
   *) die "unknown error case $2" ;;
   esac
@@ -186,6 +188,42 @@ consistency)
     run_lmp threads plugin 1 in.eb -var elems "Cu Zr threads 2" -var dump threads.dump
     grep -q "2 OpenMP thread(s) per MPI rank" threads.out || die "threads: the log does not name 2 threads"
     "$CHECK" reference threads.dump c_eb model.bin Cu Zr --rtol 1e-5
+    ;;
+  threads-from-lammps)
+    # No threads keyword: LAMMPS' own count (comm->nthreads), which is 1 in an lmp built without
+    # OpenMP whatever OMP_NUM_THREADS says; the variable itself is not read by the compute.
+    OMP_NUM_THREADS=3 run_lmp lmpthreads plugin 1 in.eb -var dump lmpthreads.dump
+    grep -q "1 OpenMP thread(s) per MPI rank (as LAMMPS uses" lmpthreads.out ||
+      die "threads-from-lammps: the log does not say 1 thread as LAMMPS uses"
+    "$CHECK" reference lmpthreads.dump c_eb model.bin Cu Zr --rtol 1e-5
+    ;;
+  cost)
+    # Evaluated only on the steps whose output asks for it, once per configuration; the count
+    # and the cost are logged at the end of every run (in.cost says which steps).
+    run_lmp cost plugin 2 in.cost -var data ortho.data -var out "$WORK"
+    expect_lines() { # expect_lines REGEX COUNT
+      local n
+      n=$(grep -E -c -- "$1" cost.out || true)
+      [ "$n" = "$2" ] || die "cost: $2 line(s) expected, $n found: $1"
+    }
+    expect_lines "^compute symgnn/eb eb: 5 evaluation\\(s\\) in this run, [0-9.e+-]+ ms each, [0-9.e+-]+ s in all = [0-9.]+% of the run's wall time \\([0-9.e+-]+ s, MPI rank 0\\)$" 1
+    expect_lines "^compute symgnn/eb eb: 2 evaluation\\(s\\) in this run" 1
+    expect_lines "^compute symgnn/eb eb: not evaluated in this run \\(no output requested it\\)$" 1
+    expect_lines "^compute symgnn/eb eb: ([0-9]+ evaluation\\(s\\)|not evaluated) in this run" 3
+    # The order of the report lines is the order of the runs.
+    grep -E "^(run [ABC]|compute symgnn/eb eb: [0-9n])" cost.out | tr '\n' '|' |
+      grep -E -q "^run A\\|[^|]*: 5 eval[^|]*\\|run B\\|[^|]*: 2 eval[^|]*\\|run C\\|[^|]*: not evaluated" ||
+      die "cost: report lines not after their runs"
+    [ "$(grep -c -E '^ITEM: TIMESTEP' cost.dump)" = 3 ] || die "cost: cost.dump has not 3 frames"
+    ;;
+  isolated)
+    # An atom with no neighbour within the cutoff is warned about once per change, on 2 ranks.
+    run_lmp isolated plugin 2 in.isolated -var data slab.data
+    regex="WARNING: Compute symgnn/eb eb: 1 atom\\(s\\) with no neighbour within the model cutoff 5 A at step 0 \\(first IDs: [0-9]+\\); an isolated atom is not a glass structure"
+    n=$(grep -E -c -- "$regex" isolated.out || true)
+    [ "$n" = 2 ] || die "isolated: 2 warnings expected (first run, and after the atom left again), $n found"
+    [ "$(grep -c 'WARNING: Compute symgnn/eb' isolated.out)" = 2 ] || die "isolated: other warnings"
+    grep -E -m1 -- "$regex" isolated.out
     ;;
   comm-cutoff)
     run_lmp commcut plugin 2 in.eb -var paircut 2.0 -var commcut 7.0 -var dump commcut.dump
