@@ -1,11 +1,7 @@
 // Forward pass against an independent naive implementation (per-edge loops,
 // double precision, BatchNorm applied unfolded), plus the symmetry properties
 // the model must have.
-#include "symgnn.h"
-#include "symgnn_layout.h"
-extern "C" {
-#include "symgnn_edge_kernels.h"
-}
+#include "symgnn_ext.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>

@@ -30,6 +30,13 @@ target_sources(lammps PRIVATE ${SYMGNN_LAMMPS_SOURCES})
 target_include_directories(lammps PRIVATE ${SYMGNN_PKG_DIR})
 target_link_libraries(lammps PRIVATE symgnn_core_builtin)
 
+# The list of what LAMMPS compiled of the package, installed beside it so a test can check that
+# the built-in route compiles the inference core and the glue and nothing else.
+set(SYMGNN_BUILTIN_LIST ${SYMGNN_CORE_SOURCES} ${SYMGNN_LAMMPS_SOURCES})
+list(JOIN SYMGNN_BUILTIN_LIST "\n" SYMGNN_BUILTIN_TEXT)
+file(WRITE ${CMAKE_BINARY_DIR}/symgnn-builtin-sources.txt "${SYMGNN_BUILTIN_TEXT}\n")
+install(FILES ${CMAKE_BINARY_DIR}/symgnn-builtin-sources.txt DESTINATION share/symgnn)
+
 # Style headers: register the ComputeStyle() of compute_symgnn_eb.h and regenerate.
 RegisterStyles(${SYMGNN_PKG_DIR})
 GenerateStyleHeaders(${LAMMPS_STYLE_HEADERS_DIR})

@@ -1,4 +1,4 @@
-/* Internal: CRC-32 with the zlib/IEEE 802.3 polynomial (reflected 0xEDB88320),
+/* Extension API (symgnn_ext.h): CRC-32 with the zlib/IEEE 802.3 polynomial (reflected 0xEDB88320),
  * the checksum that closes a model file. Same values as zlib's crc32() and
  * Python's zlib.crc32(), so other programs can verify or write model files. */
 #ifndef SYMGNN_CRC32_H

@@ -3,6 +3,7 @@
  * per instruction set with its native vector width and register blocking and
  * picked at run time; the softmax is multiversioned by SYMGNN_HOT. */
 #include "symgnn_edge_kernels.h"
+#include "symgnn_ext.h"
 #include "symgnn_model_format.h"
 #include "symgnn_multiversion.h"
 

@@ -34,7 +34,4 @@ int symgnn_edge_isa(void);
 void symgnn_edge_tile_run(int isa, const symgnn_eval_layer_w *w, int dp,
                           const symgnn_edge_tile *tile, size_t stride, float *scratch);
 
-/* Softmax of x[0..n) in place (n >= 1), with an exponential that vectorizes. */
-void symgnn_softmax(float *x, int n);
-
 #endif

@@ -1,4 +1,4 @@
-/* Template of the edge-tile kernel, included by symgnn_edge_kernels.c once
+/* Internal: template of the edge-tile kernel, included by symgnn_edge_kernels.c once
  * per instruction set. Parameters (undefined again at the end):
  *   EK_NAME    name of the kernel function
  *   EK_TARGET  its function attribute (instruction set), may be empty

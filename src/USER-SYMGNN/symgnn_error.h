@@ -1,4 +1,5 @@
-/* Internal: the one helper every core file uses to report an error. */
+/* Extension API (symgnn_ext.h): the helper the core and the libraries built on it use to report an
+ * error. */
 #ifndef SYMGNN_ERROR_H
 #define SYMGNN_ERROR_H
 

@@ -5,6 +5,7 @@
 #include "symgnn_edge_kernels.h"
 #include "symgnn_error.h"
 #include "symgnn_eval_impl.h"
+#include "symgnn_ext.h"
 #include "symgnn_model_impl.h"
 #include "symgnn_multiversion.h"
 #include "symgnn_threads.h"

@@ -1,4 +1,4 @@
-/* Internal: the exact O(3) average of the edge encoder (haar models).
+/* Extension API (symgnn_ext.h): the exact O(3) average of the edge encoder (haar models).
  *
  * For O Haar-distributed on O(3), x O is uniform on the sphere of radius |x|,
  * so g0(x) = E_O[phi(x O)] = h(|x|) with h(r) the mean of phi(r u) over unit

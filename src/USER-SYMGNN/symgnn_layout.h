@@ -1,4 +1,4 @@
-/* Internal: where each tensor of a SymGNN model lives in the flat parameter
+/* Extension API (symgnn_ext.h): where each tensor of a SymGNN model lives in the flat parameter
  * array (trainable) and the flat statistics array (BatchNorm running stats).
  * The order defined here is the order of the model file (doc/model-format.md).
  * All matrices are row-major [out][in] (y = x W^T + b). */

@@ -1,4 +1,5 @@
-/* Internal: constants of the model file formats v1 and v2 (doc/model-format.md). */
+/* Extension API (symgnn_ext.h): constants of the model file formats v1 and v2
+ * (doc/model-format.md). */
 #ifndef SYMGNN_MODEL_FORMAT_H
 #define SYMGNN_MODEL_FORMAT_H
 

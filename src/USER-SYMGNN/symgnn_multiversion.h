@@ -1,5 +1,5 @@
-/* Internal: SYMGNN_HOT marks the hot elementwise kernels (forward and training). They are
- * built for AVX-512, AVX2 and baseline x86-64 and picked at load time (GCC
+/* Extension API (symgnn_ext.h): SYMGNN_HOT marks the hot elementwise kernels (forward and
+ * training). They are built for AVX-512, AVX2 and baseline x86-64 and picked at load time (GCC
  * function multiversioning), so one binary runs everywhere and still uses wide
  * vectors where the CPU has them. SYMGNN_MULTIVERSION says whether this is
  * available (kernels that need per-ISA register blocking dispatch by hand). */

@@ -1,4 +1,5 @@
-/* Internal: small deterministic random generator (xoshiro256**), state owned by the caller. */
+/* Extension API (symgnn_ext.h): small deterministic random generator (xoshiro256**), state owned by
+ * the caller. */
 #ifndef SYMGNN_RNG_H
 #define SYMGNN_RNG_H
 

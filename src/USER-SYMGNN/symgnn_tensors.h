@@ -1,4 +1,4 @@
-/* Internal: named list of the tensors in the flat parameter and statistics
+/* Extension API (symgnn_ext.h): named list of the tensors in the flat parameter and statistics
  * arrays, in file order. Used to name the offending tensor in error messages
  * and to check that the documented order (doc/model-format.md) is the layout's. */
 #ifndef SYMGNN_TENSORS_H

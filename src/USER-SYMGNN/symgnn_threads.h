@@ -1,4 +1,4 @@
-/* Internal: OpenMP threads of the core and how they share OpenBLAS. Loops over
+/* Extension API (symgnn_ext.h): OpenMP threads of the core and how they share OpenBLAS. Loops over
  * blocks run one block per thread, each thread calling a single-threaded
  * BLAS, so OpenBLAS's own threads must not be used inside them. */
 #ifndef SYMGNN_THREADS_H

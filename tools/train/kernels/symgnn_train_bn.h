@@ -1,11 +1,11 @@
-/* Internal: BatchNorm in training mode for the SymGNN trainer. Batch
+/* Kernel API (symgnn_train.h family): BatchNorm in training mode for the SymGNN trainer. Batch
  * statistics are global over data-parallel ranks: every per-feature sum is
  * passed through the caller's reduction before it is used, while parameter
  * gradients stay this rank's share (the caller sums them over ranks). */
 #ifndef SYMGNN_TRAIN_BN_H
 #define SYMGNN_TRAIN_BN_H
 
-#include "symgnn_model_format.h"
+#include "symgnn_ext.h"
 #include "symgnn_train.h"
 
 #ifdef __cplusplus

@@ -11,7 +11,7 @@
  * so the loss depends on phi only at the grid points and the backward pass
  * is the exact derivative of this discretization (gradient-checked). The
  * cost is per grid point, not per edge. */
-#include "symgnn_haar.h"
+#include "symgnn_ext.h"
 #include "symgnn_train_impl.h"
 
 #include <cblas.h>

@@ -1,3 +1,5 @@
+# Included by the project's CMakeLists.txt when LAMMPS_SOURCE_DIR is set; the three LAMMPS entry
+# points (this plugin build, lammps-hook.cmake and lammps-builtin.cmake) sit together here.
 # symgnnplugin.so: compute symgnn/eb as a LAMMPS plugin, compiled against the LAMMPS source tree
 # given by LAMMPS_SOURCE_DIR (its src/ directory; the plugin needs headers such as
 # neigh_request.h and lammpsplugin.h that an installed LAMMPS does not ship). The C core is
@@ -15,7 +17,7 @@ list(APPEND CMAKE_MODULE_PATH ${LAMMPS_SOURCE_DIR}/../examples/plugins)
 include(CheckIncludeFileCXX)
 include(LAMMPSInterfaceCXX)
 
-set(SYMGNN_PKG_DIR ${PROJECT_SOURCE_DIR}/src/USER-SYMGNN)
+set(SYMGNN_PKG_DIR ${CMAKE_CURRENT_LIST_DIR})
 file(STRINGS ${LAMMPS_SOURCE_DIR}/version.h SYMGNN_LAMMPS_VERSION_LINE
   REGEX "^#define LAMMPS_VERSION ")
 message(STATUS "USER-SYMGNN plugin against ${LAMMPS_SOURCE_DIR}: ${SYMGNN_LAMMPS_VERSION_LINE}")
@@ -39,7 +41,7 @@ install(TARGETS symgnnplugin LIBRARY DESTINATION lib/lammps/plugins)
 
 if(SYMGNN_BUILD_TESTS)
   # Same plugin claiming another LAMMPS version: exercises the load-time refusal.
-  symgnn_add_plugin(symgnnplugin_fakeversion ${CMAKE_CURRENT_BINARY_DIR}/fakeversion
+  symgnn_add_plugin(symgnnplugin_fakeversion ${CMAKE_BINARY_DIR}/lammps/fakeversion
     "SYMGNN_PLUGIN_LAMMPS_VERSION=\"1 Jan 2000\"")
-  add_subdirectory(${PROJECT_SOURCE_DIR}/unittest/lammps ${CMAKE_CURRENT_BINARY_DIR}/tests)
+  add_subdirectory(${PROJECT_SOURCE_DIR}/unittest/lammps ${CMAKE_BINARY_DIR}/lammps/tests)
 endif()

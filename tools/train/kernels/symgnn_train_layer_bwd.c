@@ -4,7 +4,7 @@
  * product per block, the fused attention kernel turns it into du, and two
  * products per block give the gradients of W_fij and of the incoming edge
  * state. */
-#include "symgnn_threads.h"
+#include "symgnn_ext.h"
 #include "symgnn_train_attention.h"
 #include "symgnn_train_impl.h"
 

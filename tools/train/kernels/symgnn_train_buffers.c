@@ -1,7 +1,6 @@
 /* Trainer object: creation (small, architecture-sized arrays only), buffers
  * that grow to the largest batch seen and are reused across steps, release. */
-#include "symgnn_error.h"
-#include "symgnn_model_impl.h"
+#include "symgnn_ext.h"
 #include "symgnn_train_impl.h"
 
 #include <stdlib.h>

@@ -3,10 +3,7 @@
  * BatchNorms are expectations over the edges' distances and over directions:
  *   BN0 input y0 = x W0^T + b0:  mean b0, variance |W0_j|^2 E[r^2] / 3;
  *   BN1 input y1 = relu(BN0(y0)) W1^T + b1: a sphere rule at each distance. */
-#include "symgnn_error.h"
-#include "symgnn_haar.h"
-#include "symgnn_layout.h"
-#include "symgnn_model_format.h"
+#include "symgnn_ext.h"
 #include "symgnn_train.h"
 
 #include <math.h>

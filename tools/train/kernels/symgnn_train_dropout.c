@@ -1,8 +1,7 @@
 /* Inverted dropout masks, stored as one keep bit per element for the backward pass. */
 #include "symgnn_train_dropout.h"
 
-#include "symgnn_multiversion.h"
-#include "symgnn_rng.h"
+#include "symgnn_ext.h"
 
 #include <math.h>
 #include <string.h>

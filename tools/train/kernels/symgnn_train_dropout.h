@@ -1,6 +1,6 @@
-/* Internal: inverted-dropout keep masks of the trainer. Layer l draws its node
- * mask from stream 2l and its edge mask from stream 2l+1 of the step seed;
- * element i of a mask is row-major element i of the [rows][width] state. */
+/* Kernel API (symgnn_train.h family): inverted-dropout keep masks of the trainer. Layer l draws its
+ * node mask from stream 2l and its edge mask from stream 2l+1 of the step seed; element i of a mask
+ * is row-major element i of the [rows][width] state. */
 #ifndef SYMGNN_TRAIN_DROPOUT_H
 #define SYMGNN_TRAIN_DROPOUT_H
 

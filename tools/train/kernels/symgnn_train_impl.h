@@ -3,8 +3,7 @@
 #ifndef SYMGNN_TRAIN_IMPL_H
 #define SYMGNN_TRAIN_IMPL_H
 
-#include "symgnn_layout.h"
-#include "symgnn_multiversion.h"
+#include "symgnn_ext.h"
 #include "symgnn_train.h"
 #include "symgnn_train_bn.h"
 #include "symgnn_train_dropout.h"

@@ -4,7 +4,7 @@
  * LeakyReLU(u) and the softmax weights are kept for the backward pass.
  * BN_edge is folded into the edge projection, so BN_edge(f) is never
  * materialized. */
-#include "symgnn_threads.h"
+#include "symgnn_ext.h"
 #include "symgnn_train_attention.h"
 #include "symgnn_train_impl.h"
 

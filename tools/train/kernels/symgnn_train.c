@@ -1,10 +1,7 @@
 /* Training step driver: checks the inputs, agrees with the other ranks on
  * sizes and failures, then runs the train-mode forward pass, the MSE loss and
  * the backward pass kernel by kernel. */
-#include "symgnn_error.h"
-#include "symgnn_model_format.h"
-#include "symgnn_model_impl.h"
-#include "symgnn_threads.h"
+#include "symgnn_ext.h"
 #include "symgnn_train_impl.h"
 
 #include <limits.h>
@@ -23,10 +20,11 @@ void symgnn_train_opts_default(symgnn_train_opts *opts) {
 /* The model must have the architecture the trainer was created for. */
 static symgnn_status check_model(const symgnn_trainer *tr, const symgnn_model *m,
                                  symgnn_error *err) {
-  const symgnn_arch *a = &m->arch;
+  const symgnn_arch *a = symgnn_model_arch(m);
+  const symgnn_layout *lay = symgnn_model_layout(m);
   int same = a->nelements == tr->arch.nelements && a->width == tr->arch.width &&
              a->nlayers == tr->arch.nlayers && a->decoder_depth == tr->arch.decoder_depth &&
-             m->layout.nparams == tr->lay.nparams && m->layout.nstats == tr->lay.nstats;
+             lay->nparams == tr->lay.nparams && lay->nstats == tr->lay.nstats;
   for (int l = 0; same && l < a->nlayers; ++l) same = a->heads[l] == tr->arch.heads[l];
   if (!same)
     return symgnn_set_error(err, SYMGNN_ERR_ARG,
@@ -41,7 +39,7 @@ static symgnn_status check_inputs(const symgnn_graph_view *g, const symgnn_model
     return symgnn_set_error(err, SYMGNN_ERR_ARG,
                             "training needs a graph without ghosts (nlocal %d, ntotal %d)",
                             g->nlocal, g->ntotal);
-  const symgnn_status st = symgnn_graph_view_check(g, m->arch.nelements, maxdeg, err);
+  const symgnn_status st = symgnn_graph_view_check(g, symgnn_model_arch(m)->nelements, maxdeg, err);
   if (st != SYMGNN_OK) return st;
   for (int t = 0; labels && t < g->nlocal; ++t)
     if (!isfinite(labels[t]))
@@ -129,8 +127,8 @@ static symgnn_status prepare(symgnn_trainer *tr, symgnn_model *model,
   memset(s, 0, sizeof *s);
   s->tr = tr;
   s->opts = opts;
-  s->params = model->params;
-  s->stats = opts->update_stats ? model->stats : NULL;
+  s->params = symgnn_model_params(model);
+  s->stats = opts->update_stats ? symgnn_model_stats(model) : NULL;
   s->n = n;
   s->ne = ne;
   s->nglob = g[0];
