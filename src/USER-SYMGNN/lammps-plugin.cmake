@@ -44,4 +44,12 @@ if(SYMGNN_BUILD_TESTS)
   symgnn_add_plugin(symgnnplugin_fakeversion ${CMAKE_BINARY_DIR}/lammps/fakeversion
     "SYMGNN_PLUGIN_LAMMPS_VERSION=\"1 Jan 2000\"")
   add_subdirectory(${PROJECT_SOURCE_DIR}/unittest/lammps ${CMAKE_BINARY_DIR}/lammps/tests)
+  if(LAMMPS_BUILTIN_BINARY)
+    # The built-in route compiles the inference core and the glue, nothing else.
+    get_target_property(SYMGNN_CORE_SOURCES symgnn_core SOURCES)
+    add_test(NAME architecture_builtin_sources
+      COMMAND ${CMAKE_COMMAND} -DSRC=${PROJECT_SOURCE_DIR} -DCHECK=builtin
+              -DLMP=${LAMMPS_BUILTIN_BINARY} "-DCORE_SOURCES=${SYMGNN_CORE_SOURCES}"
+              -P ${PROJECT_SOURCE_DIR}/unittest/architecture.cmake)
+  endif()
 endif()
