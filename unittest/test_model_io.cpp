@@ -378,6 +378,17 @@ protected:
 
 // ------------------------------------------------------------- checksum
 
+// The library's run-time version is the header's and the project's (CMake).
+TEST(Version, LibraryHeaderAndProjectAgree) {
+  int major = -1, minor = -1, patch = -1;
+  const char *v = symgnn_version(&major, &minor, &patch);
+  EXPECT_STREQ(v, SYMGNN_VERSION_STRING);
+  EXPECT_STREQ(v, SYMGNN_PROJECT_VERSION);
+  EXPECT_EQ(std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(patch),
+            std::string(v));
+  EXPECT_STREQ(symgnn_version(nullptr, nullptr, nullptr), v);
+}
+
 TEST(ModelCrc32, MatchesTheStandardCheckValue) {
   // The published CRC-32 check value of "123456789" (zlib, IEEE 802.3).
   EXPECT_EQ(symgnn_crc32(0, "123456789", 9), 0xCBF43926u);
