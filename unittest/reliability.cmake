@@ -6,3 +6,15 @@
 add_executable(test_xyz_columns test_xyz_columns.cpp)
 target_link_libraries(test_xyz_columns PRIVATE symgnn_tools_common GTest::gtest_main)
 gtest_discover_tests(test_xyz_columns)
+
+# symgnn-train killed with SIGKILL at random moments, restarted, compared with
+# an uninterrupted run; stale temporaries; a full disk (tmpfs, skipped when
+# mounting is not permitted).
+if(SYMGNN_BUILD_TRAINER)
+  add_executable(test_trainer_faults test_trainer_faults.cpp)
+  target_link_libraries(test_trainer_faults PRIVATE symgnn_core GTest::gtest_main)
+  target_compile_definitions(test_trainer_faults PRIVATE
+    SYMGNN_TRAIN_EXE="$<TARGET_FILE:symgnn-train>")
+  add_dependencies(test_trainer_faults symgnn-train)
+  gtest_discover_tests(test_trainer_faults DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
+endif()

@@ -74,3 +74,18 @@ fail:
   snprintf(msg, msglen, "cannot set the model provenance: %s", err.message);
   return -1;
 }
+
+int64_t symgnn_tr_model_file_step(const char *path) {
+  symgnn_model *m = NULL;
+  symgnn_error err;
+  if (symgnn_model_read(path, &m, &err) != SYMGNN_OK) return -1;
+  int64_t step = -1;
+  for (int i = 0; i < symgnn_model_nprovenance(m); ++i)
+    if (!strcmp(symgnn_model_provenance_key(m, i), "steps")) {
+      char *end;
+      const long long v = strtoll(symgnn_model_provenance_value(m, i), &end, 10);
+      if (*end == '\0' && v >= 0) step = (int64_t)v;
+    }
+  symgnn_model_free(m);
+  return step;
+}

@@ -360,15 +360,19 @@ static int evaluate(run_ctx *x, int *stop) {
   st->loss_sum = 0.0;
   st->loss_count = 0;
   x->last = sc;
-  if (isfinite(sc.pearson) && sc.pearson > st->best_pearson) {
+  const int better = isfinite(sc.pearson) && sc.pearson > st->best_pearson;
+  if (better) {
     st->best_pearson = sc.pearson;
     st->best_step = st->step;
     st->bad_evals = 0;
-    if (save_model(x, c->out_best, &sc)) return -1;
   } else {
     st->bad_evals++;
   }
+  /* Checkpoint first, then the best model: a kill in between leaves a
+   * checkpoint whose best step is its own step, and --restart rewrites the
+   * best model from it (restore_best_model). The checkpoint wins. */
   if (save_progress(x)) return -1;
+  if (better && save_model(x, c->out_best, &sc)) return -1;
   if (c->patience > 0 && st->bad_evals >= c->patience) *stop = 1;
   if (x->comm->rank == 0) {
     char el[32], eta[32];
@@ -398,6 +402,53 @@ static void last_scores_from_curve(run_ctx *x) {
   x->last.r2 = r->val_r2;
 }
 
+/* Temporaries of our outputs left by a killed run (rank 0): removed, and
+ * counted on stdout, before anything is written. */
+static int remove_stale_temporaries(run_ctx *x) {
+  const symgnn_tr_config *c = &x->cfg;
+  const char *paths[4] = {c->out_checkpoint, c->out_curve, c->out_best, c->out_model};
+  int ok = 1, total = 0;
+  char m[700] = "";
+  for (int i = 0; i < 4 && ok && x->comm->rank == 0; ++i) {
+    int n = 0;
+    symgnn_error err;
+    ok = symgnn_file_remove_stale(paths[i], &n, &err) == SYMGNN_OK;
+    if (!ok) snprintf(m, sizeof m, "%s", err.message);
+    total += n;
+  }
+  if (!symgnn_tr_comm_all_ok(ok))
+    return snprintf(x->msg, sizeof x->msg, "%s", x->comm->rank == 0 ? m : "cleanup failed"), -1;
+  if (total > 0 && x->comm->rank == 0)
+    printf("removed %d stale temporary file%s of an interrupted run\n", total,
+           total == 1 ? "" : "s");
+  return 0;
+}
+
+/* After --restart: the files written after the checkpoint are made to agree
+ * with it. A kill between the checkpoint and the best model leaves a
+ * checkpoint whose best step is its own step while the best model on disk is
+ * older; the weights are the checkpoint's, so the best model is rewritten.
+ * The learning curve is rewritten from the checkpoint's rows too. */
+static int restore_best_model(run_ctx *x) {
+  const symgnn_tr_state *st = &x->st;
+  if (!x->opt->restart || st->ncurve == 0) return 0;
+  int ok = 1;
+  char m[700] = "";
+  if (x->comm->rank == 0) ok = !symgnn_tr_curve_write(x->cfg.out_curve, st, m, sizeof m);
+  if (!symgnn_tr_comm_all_ok(ok))
+    return snprintf(x->msg, sizeof x->msg, "%s", x->comm->rank == 0 ? m : "write failed"), -1;
+  int stale = 0;
+  if (x->comm->rank == 0)
+    stale = st->best_step == st->step && st->curve[st->ncurve - 1].step == st->step &&
+            symgnn_tr_model_file_step(x->cfg.out_best) != st->best_step;
+  if (symgnn_tr_comm_all_ok(!stale)) return 0; /* no rank has a stale best model */
+  if (save_model(x, x->cfg.out_best, &x->last)) return -1;
+  if (x->comm->rank == 0)
+    printf("restart: best model %s rewritten from the checkpoint (step %lld)\n", x->cfg.out_best,
+           (long long)st->best_step);
+  return 0;
+}
+
 /* The step loop; returns 0 when training finished or stopped at --stop-at. */
 static int train_loop(run_ctx *x) {
   symgnn_tr_state *st = &x->st;
@@ -410,6 +461,7 @@ static int train_loop(run_ctx *x) {
   x->step0 = st->step;
   last_scores_from_curve(x);
   if (store_learned_transforms(x)) return -1; /* theta may come from a checkpoint */
+  if (remove_stale_temporaries(x) || restore_best_model(x)) return -1;
   int stop = c->patience > 0 && st->bad_evals >= c->patience;
   int evaluated = st->ncurve > 0 && st->curve[st->ncurve - 1].step == st->step;
   if (x->comm->rank == 0)

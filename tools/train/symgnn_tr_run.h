@@ -30,6 +30,11 @@ int symgnn_tr_set_provenance(symgnn_model *model, const symgnn_tr_config *cfg,
                              const symgnn_tr_state *st, const symgnn_tr_scores *scores, char *msg,
                              size_t msglen);
 
+/* The training step recorded in a model file's provenance ("steps"), or -1
+ * when the file is missing, unreadable or has none: tells whether the best
+ * model on disk matches the checkpoint's best step after a restart. */
+int64_t symgnn_tr_model_file_step(const char *path);
+
 /* Comma-separated file list, cut with "..." to fit len (a provenance value). */
 void symgnn_tr_join_files(char *const *files, int n, char *buf, size_t len);
 
