@@ -15,8 +15,8 @@ static int load_conf(symgnn_tr_conf *c, const char *path, const char *label,
   symgnn_xyz *x = NULL;
   int *species = NULL;
   int rc = -1;
-  if (symgnn_xyz_read(path, label, &x, m, sizeof m)) {
-    snprintf(msg, msglen, "%s: %s", path, m);
+  if (symgnn_xyz_read(path, label, &x, m, sizeof m)) { /* the message starts with the path */
+    snprintf(msg, msglen, "%s", m);
     return -1;
   }
   c->natoms = symgnn_xyz_natoms(x);
