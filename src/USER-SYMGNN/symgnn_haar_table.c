@@ -17,6 +17,7 @@
  * not assumed. */
 #include "symgnn_error.h"
 #include "symgnn_haar.h"
+#include "symgnn_multiversion.h"
 #include "symgnn_threads.h"
 
 #include <math.h>
@@ -42,11 +43,12 @@ static double now(void) {
 }
 
 /* The encoder in double, with the output offsets and slopes of the rays at
- * r = 0: alpha0 = b1 + W1 relu(b0) and M = W1 diag(b0 > 0) W0^T (d x 3), so
- * a ray's initial slope is M u. */
+ * r = 0: alpha0 = b1 + W1 relu(b0) and M = W1 diag(b0 > 0) W0^T, so a ray's
+ * initial slope is M u. W1 is kept transposed (w1t[j][k] = W1[k][j]) and M
+ * by component (m[c][k]) so that the loops over outputs k are contiguous. */
 typedef struct {
   int d;
-  double *w0, *b0, *w1, *alpha0, *m; /* [3][d], [d], [d][d], [d], [d][3] */
+  double *w0, *b0, *w1t, *alpha0, *m; /* [3][d], [d], [d][d], [d], [3][d] */
 } encoder64;
 
 static int encoder64_make(const symgnn_encoder_ref *e, encoder64 *x) {
@@ -55,30 +57,33 @@ static int encoder64_make(const symgnn_encoder_ref *e, encoder64 *x) {
   x->w0 = malloc(((size_t)d * d + 8 * (size_t)d) * sizeof(double));
   if (!x->w0) return 0;
   x->b0 = x->w0 + 3 * d;
-  x->w1 = x->b0 + d;
-  x->alpha0 = x->w1 + (size_t)d * d;
+  x->w1t = x->b0 + d;
+  x->alpha0 = x->w1t + (size_t)d * d;
   x->m = x->alpha0 + d;
   for (int i = 0; i < 3 * d; ++i) x->w0[i] = e->w0[i];
   for (int j = 0; j < d; ++j) x->b0[j] = e->b0[j];
-  for (size_t i = 0; i < (size_t)d * d; ++i) x->w1[i] = e->w1[i];
+  for (int k = 0; k < d; ++k)
+    for (int j = 0; j < d; ++j) x->w1t[(size_t)j * d + k] = e->w1[(size_t)k * d + j];
   for (int k = 0; k < d; ++k) {
     double a = e->b1[k], m[3] = {0.0, 0.0, 0.0};
     for (int j = 0; j < d; ++j)
       if (x->b0[j] > 0.0) {
-        a += x->w1[(size_t)k * d + j] * x->b0[j];
-        for (int c = 0; c < 3; ++c) m[c] += x->w1[(size_t)k * d + j] * x->w0[c * d + j];
+        const double wkj = e->w1[(size_t)k * d + j];
+        a += wkj * x->b0[j];
+        for (int c = 0; c < 3; ++c) m[c] += wkj * x->w0[c * d + j];
       }
     x->alpha0[k] = a;
-    for (int c = 0; c < 3; ++c) x->m[3 * k + c] = m[c];
+    for (int c = 0; c < 3; ++c) x->m[c * d + k] = m[c];
   }
   return 1;
 }
 
 /* Per-thread sums over rays: value and slope at 0 (a, s), and the binned
- * slope changes c and c * r_e for the grid's n + 1 distances. */
+ * slope changes c and c * r_e for the grid's n + 1 distances, plus one
+ * spare row that takes the changes beyond the grid (never read). */
 typedef struct {
   double *a, *s;  /* [d] */
-  double *c, *cr; /* [n + 1][d] */
+  double *c, *cr; /* [n + 2][d] */
 } ray_sums;
 
 /* A first-layer switch on a ray: unit j turns on (+1) or off (-1) at r. */
@@ -87,49 +92,83 @@ typedef struct {
   int j, dir;
 } ray_event;
 
-/* Scratch of one ray. */
+/* State of one ray, per output k: z_k(r) = alpha_k + beta_k r on the current
+ * segment, its slope while positive (sigma_k: beta_k or 0) and the sign of
+ * its side (+1 on, -1 off). */
 typedef struct {
-  double *p, *alpha, *beta, *sigma; /* [d] each */
-  unsigned char *on;                /* [d] */
-  ray_event *ev;                    /* [d] */
+  double *p, *alpha, *beta, *sigma, *side; /* [d] each */
+  double *rc;                              /* [d]: crossing distances */
+  ray_event *ev;                           /* [d] */
 } ray_scratch;
 
-/* Index of the first grid distance beyond r (n + 1: none), spacing 1/inv_dr. */
+/* Row of the grid's first distance beyond r (n + 1: beyond the grid, the
+ * spare row), spacing 1/inv_dr. */
 static size_t bin_of(double r, double inv_dr, int n) {
   const double b = floor(r * inv_dr) + 1.0;
   return b > n ? (size_t)n + 1 : (size_t)b;
 }
 
-/* Slope change `delta` of output k at distance r into its bin (b <= n). */
-static void deposit(ray_sums *t, int d, size_t b, int k, double r, double delta) {
-  const size_t i = b * (size_t)d + (size_t)k;
-  t->c[i] += delta;
-  t->cr[i] += delta * r;
-}
-
 /* Outputs that cross zero inside the current segment, before the distance
- * `end`: their slope changes at the crossing. */
-static void crossings(const encoder64 *e, ray_scratch *x, ray_sums *t, int n, double inv_dr,
-                      double w, double end) {
-  for (int k = 0; k < e->d; ++k) {
-    const double z = x->alpha[k] + x->beta[k] * end;
-    if (x->on[k] ? z >= 0.0 : z <= 0.0) continue;
-    const double r = -x->alpha[k] / x->beta[k], sigma = x->on[k] ? 0.0 : x->beta[k];
-    const size_t b = bin_of(r, inv_dr, n);
-    if (b <= (size_t)n) deposit(t, e->d, b, k, r, w * (sigma - x->sigma[k]));
+ * `end`: their slope changes at the crossing. The crossing distances are
+ * computed for all outputs at once (rc < 0: none), then deposited. */
+static void crossings(int d, ray_scratch *x, ray_sums *t, int n, double inv_dr, double w,
+                      double end) {
+  const double *restrict alpha = x->alpha, *restrict beta = x->beta, *restrict side = x->side;
+  double *restrict rc = x->rc;
+  for (int k = 0; k < d; ++k)
+    rc[k] = side[k] * (alpha[k] + beta[k] * end) < 0.0 ? -alpha[k] / beta[k] : -1.0;
+  for (int k = 0; k < d; ++k) {
+    if (rc[k] < 0.0) continue;
+    const double sigma = x->side[k] > 0.0 ? 0.0 : x->beta[k];
+    const size_t i = bin_of(rc[k], inv_dr, n) * (size_t)d + (size_t)k;
+    const double delta = w * (sigma - x->sigma[k]);
+    t->c[i] += delta;
+    t->cr[i] += delta * rc[k];
     x->sigma[k] = sigma;
-    x->on[k] = !x->on[k];
+    x->side[k] = -x->side[k];
   }
 }
 
-/* One ray of direction u and weight w on [0, rmax]. */
-static void ray(const encoder64 *e, const double u[3], double w, double rmax, int n, double inv_dr,
-                ray_scratch *x, ray_sums *t) {
+/* Whether some output crosses zero before `end` (branch-free, vectorizes). */
+static int any_crossing(int d, const ray_scratch *x, double end) {
+  int any = 0;
+  for (int k = 0; k < d; ++k) any |= x->side[k] * (x->alpha[k] + x->beta[k] * end) < 0.0;
+  return any;
+}
+
+/* A first-layer unit switches at distance r (its column wj of W1 enters
+ * the outputs with offset bj and slope pj): every output's line moves, and
+ * the change of its slope while positive is deposited into the grid row
+ * (c, cr). Separate restrict arrays, so the loop vectorizes. */
+static inline void switch_unit(int d, const double *restrict wj, double bj, double pj, double r,
+                               double w, double *restrict alpha, double *restrict beta,
+                               double *restrict sigma, double *restrict side, double *restrict c,
+                               double *restrict cr) {
+  for (int k = 0; k < d; ++k) {
+    const double al = alpha[k] + wj[k] * bj, be = beta[k] + wj[k] * pj;
+    const double z = al + be * r;
+    const int on = (z > 0.0) | ((z == 0.0) & (be > 0.0));
+    const double sk = on ? be : 0.0, delta = w * (sk - sigma[k]);
+    c[k] += delta;
+    cr[k] += delta * r;
+    alpha[k] = al;
+    beta[k] = be;
+    sigma[k] = sk;
+    side[k] = on ? 1.0 : -1.0;
+  }
+}
+
+/* One ray of direction u and weight w on [0, rmax]. The loops over outputs
+ * are branch-free so that they vectorize; SYMGNN_HOT builds them for the
+ * widest vectors the CPU has. */
+SYMGNN_HOT static void ray(const encoder64 *e, const double u[3], double w, double rmax, int n,
+                           double inv_dr, ray_scratch *x, ray_sums *t) {
   const int d = e->d;
   int nev = 0;
+  for (int j = 0; j < d; ++j)
+    x->p[j] = u[0] * e->w0[j] + u[1] * e->w0[d + j] + u[2] * e->w0[2 * d + j];
   for (int j = 0; j < d; ++j) {
-    const double p = u[0] * e->w0[j] + u[1] * e->w0[d + j] + u[2] * e->w0[2 * d + j], b = e->b0[j];
-    x->p[j] = p;
+    const double p = x->p[j], b = e->b0[j];
     if (p == 0.0 || (b > 0.0) == (p > 0.0) || (b == 0.0 && p < 0.0)) continue;
     const double r = -b / p; /* the unit switches here: on if p > 0 */
     if (r >= rmax) continue;
@@ -139,38 +178,28 @@ static void ray(const encoder64 *e, const double u[3], double w, double rmax, in
     x->ev[i].j = j;
     x->ev[i].dir = p > 0.0 ? 1 : -1;
   }
+  const double *m0 = e->m, *m1 = e->m + d, *m2 = e->m + 2 * d;
   for (int k = 0; k < d; ++k) {
-    const double *m = e->m + 3 * k;
-    const double a = e->alpha0[k], s = m[0] * u[0] + m[1] * u[1] + m[2] * u[2];
+    const double a = e->alpha0[k], s = m0[k] * u[0] + m1[k] * u[1] + m2[k] * u[2];
+    const int on = (a > 0.0) | ((a == 0.0) & (s > 0.0));
+    const double sigma = on ? s : 0.0;
     x->alpha[k] = a;
     x->beta[k] = s;
-    x->on[k] = a > 0.0 || (a == 0.0 && s > 0.0);
-    x->sigma[k] = x->on[k] ? s : 0.0;
+    x->side[k] = on ? 1.0 : -1.0;
+    x->sigma[k] = sigma;
     t->a[k] += w * (a > 0.0 ? a : 0.0);
-    t->s[k] += w * x->sigma[k];
+    t->s[k] += w * sigma;
   }
   for (int q = 0; q < nev; ++q) {
     const ray_event *v = &x->ev[q];
-    crossings(e, x, t, n, inv_dr, w, v->r);
+    const double r = v->r;
+    if (any_crossing(d, x, r)) crossings(d, x, t, n, inv_dr, w, r);
     const double bj = v->dir * e->b0[v->j], pj = v->dir * x->p[v->j];
-    const size_t b = bin_of(v->r, inv_dr, n);
-    double *c = t->c + b * (size_t)d, *cr = t->cr + b * (size_t)d;
-    for (int k = 0; k < d; ++k) {
-      const double wkj = e->w1[(size_t)k * d + v->j];
-      x->alpha[k] += wkj * bj;
-      x->beta[k] += wkj * pj;
-      const double z = x->alpha[k] + x->beta[k] * v->r;
-      const int on = z > 0.0 || (z == 0.0 && x->beta[k] > 0.0);
-      const double sigma = on ? x->beta[k] : 0.0, delta = w * (sigma - x->sigma[k]);
-      if (b <= (size_t)n) {
-        c[k] += delta;
-        cr[k] += delta * v->r;
-      }
-      x->sigma[k] = sigma;
-      x->on[k] = (unsigned char)on;
-    }
+    const size_t row = bin_of(r, inv_dr, n) * (size_t)d;
+    switch_unit(d, e->w1t + (size_t)v->j * d, bj, pj, r, w, x->alpha, x->beta, x->sigma, x->side,
+                t->c + row, t->cr + row);
   }
-  crossings(e, x, t, n, inv_dr, w, rmax);
+  if (any_crossing(d, x, rmax)) crossings(d, x, t, n, inv_dr, w, rmax);
 }
 
 /* g0 and its derivative at r_i = i dr, i = 0..n, for the rule of a given
@@ -179,7 +208,7 @@ static void ray(const encoder64 *e, const double u[3], double w, double rmax, in
 static int grid_means(const encoder64 *e, int order, double rmax, int n, int nthreads, double *h,
                       double *g) {
   const int d = e->d, nq = 2 * order * order;
-  const size_t ns = (2 + 2 * ((size_t)n + 1)) * (size_t)d;
+  const size_t ns = (2 + 2 * ((size_t)n + 2)) * (size_t)d;
   const int nth = nthreads > 0 ? nthreads : symgnn_threads_max();
   double *u = malloc((size_t)nq * 4 * sizeof(double)),
          *sums = calloc((size_t)nth * ns, sizeof(double));
@@ -188,19 +217,20 @@ static int grid_means(const encoder64 *e, int order, double rmax, int n, int nth
 #pragma omp parallel num_threads(nth) if (nth > 1) reduction(&& : ok)
   {
     const int tid = symgnn_thread_id();
-    double *sc = malloc((size_t)d * (4 * sizeof(double) + 1 + sizeof(ray_event)) + 16);
+    double *sc = malloc((size_t)d * (6 * sizeof(double) + sizeof(ray_event)));
     ok = ok && sc;
-    ray_scratch x = {NULL, NULL, NULL, NULL, NULL, NULL};
+    ray_scratch x = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     if (sc) {
       x.p = sc;
       x.alpha = sc + d;
       x.beta = sc + 2 * d;
       x.sigma = sc + 3 * d;
-      x.ev = (ray_event *)(sc + 4 * d);
-      x.on = (unsigned char *)(x.ev + d);
+      x.side = sc + 4 * d;
+      x.rc = sc + 5 * d;
+      x.ev = (ray_event *)(sc + 6 * d);
     }
     double *base = sums + (size_t)tid * ns;
-    ray_sums t = {base, base + d, base + 2 * d, base + 2 * d + ((size_t)n + 1) * d};
+    ray_sums t = {base, base + d, base + 2 * d, base + 2 * d + ((size_t)n + 2) * d};
 #pragma omp for schedule(static)
     for (int q = 0; q < nq; ++q)
       if (ok) ray(e, u + 3 * (size_t)q, u[3 * (size_t)nq + q], rmax, n, 1.0 / dr, &x, &t);
@@ -209,7 +239,7 @@ static int grid_means(const encoder64 *e, int order, double rmax, int n, int nth
   for (int th = 1; ok && th < nth; ++th)
     for (size_t i = 0; i < ns; ++i) sums[i] += sums[(size_t)th * ns + i];
   if (ok) {
-    const double *a = sums, *s = sums + d, *c = sums + 2 * d, *cr = c + ((size_t)n + 1) * d;
+    const double *a = sums, *s = sums + d, *c = sums + 2 * d, *cr = c + ((size_t)n + 2) * d;
     for (int k = 0; k < d; ++k) {
       double cum = 0.0, cumr = 0.0;
       for (int i = 0; i <= n; ++i) {
