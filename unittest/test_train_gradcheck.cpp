@@ -677,7 +677,7 @@ TEST(TrainBatchNorm, RowsMatchDirectFormulasAndSplitAcrossFakeRanks) {
   }
   auto make = [&](std::vector<double> &m, std::vector<double> &is, std::vector<double> &gacc,
                   std::vector<float> &run, std::vector<double> &work) {
-    symgnn_bn bn;
+    symgnn_bn bn{};
     bn.width = w;
     bn.gamma = gamma.data();
     bn.beta = beta.data();

@@ -32,6 +32,24 @@ static symgnn_status check_model(const symgnn_trainer *tr, const symgnn_model *m
   return SYMGNN_OK;
 }
 
+/* The explainer hooks: finite edge weights, finite non-negative loss
+ * weights, and eval mode without dropout. */
+static symgnn_status check_explainer_inputs(const symgnn_graph_view *g, const symgnn_train_opts *o,
+                                            symgnn_error *err) {
+  if (o->eval && o->dropout != 0.0)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "eval mode needs dropout 0 (got %g)", o->dropout);
+  for (int64_t e = 0; o->edge_weight && e < g->offsets[g->nlocal]; ++e)
+    if (!isfinite(o->edge_weight[e]))
+      return symgnn_set_error(err, SYMGNN_ERR_NONFINITE, "weight of edge %lld is not finite",
+                              (long long)e);
+  for (int t = 0; o->loss_weight && t < g->nlocal; ++t)
+    if (!(o->loss_weight[t] >= 0.0f) || !isfinite(o->loss_weight[t]))
+      return symgnn_set_error(err, SYMGNN_ERR_ARG,
+                              "loss weight %g of node %d is not a finite non-negative number",
+                              (double)o->loss_weight[t], t);
+  return SYMGNN_OK;
+}
+
 static symgnn_status check_inputs(const symgnn_graph_view *g, const symgnn_model *m,
                                   const float *labels, int ntr, const double *tr,
                                   const symgnn_train_opts *o, int *maxdeg, symgnn_error *err) {
@@ -63,7 +81,7 @@ static symgnn_status check_inputs(const symgnn_graph_view *g, const symgnn_model
                             (long long)o->bn_average_step);
   if (o->threads < 0)
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "thread count %d is negative", o->threads);
-  return SYMGNN_OK;
+  return check_explainer_inputs(g, o, err);
 }
 
 /* Threads of a step: as asked in the options, else OpenMP's default. */
@@ -128,7 +146,9 @@ static symgnn_status prepare(symgnn_trainer *tr, symgnn_model *model,
   s->tr = tr;
   s->opts = opts;
   s->params = symgnn_model_params(model);
-  s->stats = opts->update_stats ? symgnn_model_stats(model) : NULL;
+  s->stats = opts->update_stats && !opts->eval ? symgnn_model_stats(model) : NULL;
+  s->run_stats = symgnn_model_stats(model);
+  s->loss_norm = g[0];
   s->n = n;
   s->ne = ne;
   s->nglob = g[0];
@@ -156,30 +176,53 @@ static symgnn_status run_step(symgnn_trainer *tr, symgnn_model *model,
   symgnn_status st = prepare(tr, model, graph, labels, ntransforms, transforms, opts, &s, err);
   if (st != SYMGNN_OK) return st;
   const int L = tr->lay.nlayers;
-  const int backward = labels && (grad || dtransforms);
+  const int params = grad || dtransforms; /* the encoders' backward is needed */
+  if (opts->eval && params)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG,
+                            "eval mode gives only the edge-weight gradient (grad and dtransforms "
+                            "must be NULL)");
+  const int backward = labels && (params || opts->dedge_weight);
   if (backward) {
     memset(tr->gacc, 0, tr->lay.nparams * sizeof(double));
     s.gacc = tr->gacc;
   }
-  symgnn_node_encoder_forward(&s);
-  if (s.ntr == 0)
-    symgnn_haar_encoder_forward(&s);
-  else
-    symgnn_edge_encoder_forward(&s);
+  if (!opts->reuse_inputs) {
+    symgnn_node_encoder_forward(&s);
+    if (s.ntr == 0)
+      symgnn_haar_encoder_forward(&s);
+    else
+      symgnn_edge_encoder_forward(&s);
+  }
   for (int l = 0; l < L; ++l) symgnn_layer_forward(&s, l);
   symgnn_decoder_forward(&s);
   const float *p = TB_F(tr->pred);
   if (pred) memcpy(pred, p, (size_t)s.n * sizeof(float));
   if (!labels) return SYMGNN_OK;
   double sq = 0.0;
-  for (int i = 0; i < s.n; ++i) sq += ((double)p[i] - labels[i]) * ((double)p[i] - labels[i]);
-  symgnn_reduce_sum(&opts->reduce, &sq, 1);
-  if (loss) *loss = sq / s.nglob;
+  if (opts->loss_weight) {
+    double sw[2] = {0.0, 0.0}; /* weighted squares, weights */
+    for (int i = 0; i < s.n; ++i) {
+      const double r = (double)p[i] - labels[i];
+      sw[0] += opts->loss_weight[i] * r * r;
+      sw[1] += opts->loss_weight[i];
+    }
+    symgnn_reduce_sum(&opts->reduce, sw, 2);
+    if (!(sw[1] > 0.0))
+      return symgnn_set_error(err, SYMGNN_ERR_ARG, "the loss weights sum to %g, not above 0",
+                              sw[1]);
+    sq = sw[0];
+    s.loss_norm = sw[1];
+  } else {
+    for (int i = 0; i < s.n; ++i) sq += ((double)p[i] - labels[i]) * ((double)p[i] - labels[i]);
+    symgnn_reduce_sum(&opts->reduce, &sq, 1);
+  }
+  if (loss) *loss = sq / s.loss_norm;
   if (!isfinite(sq))
     return symgnn_set_error(err, SYMGNN_ERR_NONFINITE, "training loss is not finite");
   if (!backward) return SYMGNN_OK;
   symgnn_decoder_backward(&s, labels);
   for (int l = L - 1; l >= 0; --l) symgnn_layer_backward(&s, l);
+  if (!params) return SYMGNN_OK; /* only the edge weights' gradient was asked */
   if (s.ntr == 0)
     symgnn_haar_encoder_backward(&s);
   else

@@ -32,6 +32,24 @@ typedef struct {
    * OpenMP's default (OMP_NUM_THREADS or all cores) */
   int threads;
   symgnn_reduce reduce;
+  /* Explainer hooks; zero / NULL (the defaults) leave the training step as is.
+   * eval:         1: every BatchNorm normalizes with the model's running
+   *               statistics (eval mode, as the core predicts); needs dropout 0
+   *               and gives no parameter or transform gradient (grad and
+   *               dtransforms NULL), only dedge_weight
+   * edge_weight:  [E] weight of every edge, multiplying its post-softmax
+   *               attention in every layer (a GNNExplainer edge mask), or NULL
+   * dedge_weight: [E] d loss / d edge_weight, accumulated (+=), or NULL
+   * loss_weight:  [N] per-node loss weights w >= 0: loss = sum w (pred - z)^2 /
+   *               sum w over all ranks, or NULL: the plain mean
+   * reuse_inputs: 1: keep the encoders' outputs of the previous step (same
+   *               trainer, model and graph; only edge weights or labels
+   *               changed), so a sequence of mask steps encodes once */
+  int eval;
+  const float *edge_weight;
+  double *dedge_weight;
+  const float *loss_weight;
+  int reuse_inputs;
 } symgnn_train_opts;
 
 /* Default options: dropout 0.25, momentum 0.1 (EMA), statistics updated,

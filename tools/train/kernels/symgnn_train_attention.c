@@ -85,7 +85,8 @@ void symgnn_attn_forward(const symgnn_attn *a, int t0, int t1) {
     for (int i = 0; i < n; ++i) {
       const int64_t e = eb + i;
       const float *zs = a->z + (size_t)a->src[e] * hw;
-      for (int h = 0; h < H; ++h) axpy(a->att[(size_t)e * H + h], zs + h * d, mt + h * d, d);
+      const float we = a->ew ? a->ew[e] : 1.0f; /* x * 1.0f is exact: no weights, no change */
+      for (int h = 0; h < H; ++h) axpy(a->att[(size_t)e * H + h] * we, zs + h * d, mt + h * d, d);
     }
     if (s1)
       for (int j = 0; j < hw; ++j) {
@@ -138,6 +139,22 @@ static inline void edge_columns(const symgnn_attn *a, int k0, int d, float dal, 
   }
 }
 
+/* Edge weights: the message uses w_e * att, so d loss / d w_e = sum over
+ * heads of att * da (da = d loss / d (w_e att) per head), and the softmax
+ * sees da scaled by w_e, which is written back into da. */
+static void edge_weight_grad(const symgnn_attn *a, int64_t eb, int n, float *da) {
+  const int H = a->heads;
+  for (int i = 0; i < n; ++i) {
+    const int64_t e = eb + i;
+    double acc = 0.0;
+    for (int h = 0; h < H; ++h) {
+      acc += (double)a->att[(size_t)e * H + h] * da[(size_t)i * H + h];
+      da[(size_t)i * H + h] *= a->ew[e];
+    }
+    if (a->dew) a->dew[e] += acc;
+  }
+}
+
 SYMGNN_HOT
 void symgnn_attn_backward(const symgnn_attn *a, int t0, int t1) {
   const int d = a->d, H = a->heads, hw = a->hw;
@@ -154,6 +171,7 @@ void symgnn_attn_backward(const symgnn_attn *a, int t0, int t1) {
       const float *zs = a->z + (size_t)a->src[eb + i] * hw;
       for (int h = 0; h < H; ++h) da[(size_t)i * H + h] = dot(dmt + h * d, zs + h * d, d);
     }
+    if (a->ew) edge_weight_grad(a, eb, n, da);
     for (int h = 0; h < H; ++h) {
       float acc = 0.0f;
       for (int i = 0; i < n; ++i) acc += a->att[(size_t)(eb + i) * H + h] * da[(size_t)i * H + h];
@@ -169,7 +187,7 @@ void symgnn_attn_backward(const symgnn_attn *a, int t0, int t1) {
       for (int h = 0; h < H; ++h) {
         const float w = a->att[(size_t)e * H + h];
         const float dal = w * (da[(size_t)i * H + h] - sh[h]);
-        edge_columns(a, h * d, d, dal, w, fe, te, dmt, pa, dbt, das, dzs);
+        edge_columns(a, h * d, d, dal, a->ew ? w * a->ew[e] : w, fe, te, dmt, pa, dbt, das, dzs);
       }
     }
     for (int j = 0; j < hw; ++j) a->dattn[j] += pa[j];

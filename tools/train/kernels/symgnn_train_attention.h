@@ -21,6 +21,8 @@ typedef struct {
   float *f;          /* [E][hw] LeakyReLU(u) written forward; read backward, minus mu */
   float *att;        /* [E][heads] softmax weights */
   float *grp;        /* scratch: 2 * maxdeg * heads + 4 * hw floats */
+  const float *ew;   /* [E] edge weights multiplying the softmax weights, or NULL */
+  double *dew;       /* [E] gradient of the edge weights (backward, += ), or NULL */
   /* forward */
   float *m;     /* [N][hw] messages sum_e att * z[src] */
   double *fsum; /* [2hw] sums of f and f^2 (BN_edge statistics), or NULL */

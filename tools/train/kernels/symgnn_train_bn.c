@@ -11,6 +11,7 @@ void symgnn_reduce_sum(const symgnn_reduce *red, double *buf, size_t n) {
 /* Mean and biased variance normalize the batch; the running variance gets the
  * unbiased estimate, as PyTorch's BatchNorm1d does. */
 void symgnn_bn_stats(symgnn_bn *bn, double *sums, double count, const symgnn_reduce *red) {
+  if (bn->eval) return; /* the running statistics are already in mean and istd */
   const int w = bn->width;
   symgnn_reduce_sum(red, sums, 2 * (size_t)w);
   const double unbias = count > 1.0 ? count / (count - 1.0) : 1.0;
@@ -38,6 +39,14 @@ void symgnn_bn_coeffs(symgnn_bn *bn, double *sums, double count, const symgnn_re
       bn->dbeta[j] += sums[j];
       bn->dgamma[j] += sums[w + j];
     }
+  if (bn->eval) { /* fixed statistics: the BN is an affine map */
+    for (int j = 0; j < w; ++j) {
+      coef[j] = bn->gamma[j] * bn->istd[j];
+      coef[w + j] = 0.0;
+      coef[2 * w + j] = 0.0;
+    }
+    return;
+  }
   symgnn_reduce_sum(red, sums, 2 * (size_t)w);
   for (int j = 0; j < w; ++j) {
     const double a = bn->gamma[j] * bn->istd[j];

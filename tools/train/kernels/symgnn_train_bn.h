@@ -21,20 +21,23 @@ typedef struct {
   double *mean, *istd;    /* batch mean and 1/sqrt(biased var + eps), width each */
   double *dgamma, *dbeta; /* gradient accumulators (+=), NULL in forward-only use */
   double *work;           /* scratch of 5 * width doubles */
+  /* 1: eval mode: mean and istd hold the running statistics, which
+   * symgnn_bn_stats keeps, and the backward has no batch-statistics terms */
+  int eval;
 } symgnn_bn;
 
 /* Sum n doubles in place over all ranks (no-op without a callback). */
 void symgnn_reduce_sum(const symgnn_reduce *red, double *buf, size_t n);
 
-/* Batch statistics from this rank's sums[0..w) = sum x and sums[w..2w) = sum x^2
- * (reduced in place), over `count` rows of all ranks; updates the running
+/* Batch statistics (kept as they are in eval mode) from this rank's sums[0..w) = sum x and
+ * sums[w..2w) = sum x^2 (reduced in place), over `count` rows of all ranks; updates the running
  * statistics with the unbiased variance. */
 void symgnn_bn_stats(symgnn_bn *bn, double *sums, double count, const symgnn_reduce *red);
 
 /* Backward coefficients from this rank's sums[0..w) = sum dy and
  * sums[w..2w) = sum dy * xhat (reduced in place): adds the local sums to
  * dbeta and dgamma, then writes coef[0..3w) = (c1, c2, c3) such that
- * dx = c1 * dy + c2 * (x - mean) + c3. */
+ * dx = c1 * dy + c2 * (x - mean) + c3 (c2 = c3 = 0 in eval mode). */
 void symgnn_bn_coeffs(symgnn_bn *bn, double *sums, double count, const symgnn_reduce *red,
                       double *coef);
 

@@ -54,12 +54,14 @@ void symgnn_decoder_backward(symgnn_step *s, const float *labels) {
   const size_t nd = (size_t)s->n * d;
   const float *pred = TB_F(tr->pred), *w = s->params + L->out.w;
   float *x = TB_F(tr->nt1), *dx = TB_F(tr->dh), *dy = TB_F(tr->nt2), *tmp = TB_F(tr->gtmp);
-  /* loss = sum (pred - z)^2 / N over all ranks */
-  const double scale = 2.0 / s->nglob;
+  /* loss = sum w (pred - z)^2 / sum w over all ranks (w = 1 without loss weights) */
+  const double scale = 2.0 / s->loss_norm;
+  const float *lw = s->opts->loss_weight;
   const float *in = block_input(s, depth, x);
   double *dw = s->gacc + L->out.w, db = 0.0;
   for (int i = 0; i < s->n; ++i) {
-    const double g = scale * ((double)pred[i] - labels[i]);
+    const double g =
+        lw ? scale * lw[i] * ((double)pred[i] - labels[i]) : scale * ((double)pred[i] - labels[i]);
     db += g;
     for (int j = 0; j < d; ++j) {
       dw[j] += g * in[(size_t)i * d + j];

@@ -87,17 +87,20 @@ static void locate(const symgnn_step *s, const grid *g, int64_t e, int *i, doubl
 }
 
 /* First layer at grid points [p0, p0 + n): a = relu(gamma0 (x W0^T) istd0 +
- * beta0) with x = R_i u_q (BN0's mean is b0 exactly, so y0 - mean0 = x W0^T). */
+ * beta0) with x = R_i u_q (BN0's batch mean is b0 exactly, so y0 - mean0 =
+ * x W0^T; in eval mode the running mean differs: y0 - mean0 = x W0^T + b0 -
+ * mean0). */
 static void first_layer(const symgnn_step *s, const grid *g, const symgnn_bn *bn0, int p0, int n,
                         float *a) {
   const symgnn_layout *L = &s->tr->lay;
-  const float *W0 = s->params + L->edge_lin0.w;
+  const float *W0 = s->params + L->edge_lin0.w, *b0 = s->params + L->edge_lin0.b;
   for (int c = 0; c < n; ++c) {
     const int p = p0 + c, i = p / g->Q, q = p % g->Q;
     const double *u = g->u + 3 * q, r = i * g->dr;
     for (int j = 0; j < g->d; ++j) {
       const double y = r * (u[0] * W0[3 * j] + u[1] * W0[3 * j + 1] + u[2] * W0[3 * j + 2]);
-      const double v = bn0->gamma[j] * y * bn0->istd[j] + bn0->beta[j];
+      const double sh = bn0->eval ? (double)b0[j] - bn0->mean[j] : 0.0; /* 0: exact no-op */
+      const double v = bn0->gamma[j] * (y + sh) * bn0->istd[j] + bn0->beta[j];
       a[(size_t)c * g->d + j] = v > 0.0 ? (float)v : 0.0f;
     }
   }

@@ -62,11 +62,13 @@ typedef struct {
   symgnn_trainer *tr;
   const symgnn_train_opts *opts;
   const float *params;
-  float *stats;        /* model running statistics, NULL when not updated */
-  double *gacc;        /* gradient accumulator, NULL in a forward-only step */
-  int n;               /* local nodes */
-  int64_t ne;          /* local edges */
-  double nglob, eglob; /* node and edge counts over all ranks */
+  float *stats;           /* model running statistics, NULL when not updated */
+  const float *run_stats; /* model running statistics, read in eval mode */
+  double loss_norm;       /* sum of the loss weights over all ranks (nglob without weights) */
+  double *gacc;           /* gradient accumulator, NULL in a forward-only step */
+  int n;                  /* local nodes */
+  int64_t ne;             /* local edges */
+  double nglob, eglob;    /* node and edge counts over all ranks */
   const int *species, *src;
   const int64_t *off;
   const double *disp;

@@ -28,6 +28,8 @@ void symgnn_layer_attn_args(const symgnn_step *s, int l, symgnn_attn *a) {
   a->f = TB_F(tr->f[l]);
   a->att = TB_F(tr->att[l]);
   a->grp = TB_F(tr->grp);
+  a->ew = s->opts->edge_weight;
+  a->dew = s->opts->dedge_weight;
 }
 
 /* Mean over heads (last layer): m[t][k] = (1/H) sum_h full[t][h*d + k]. */

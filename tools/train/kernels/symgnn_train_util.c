@@ -3,6 +3,7 @@
 #include "symgnn_train_impl.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <string.h>
 
 #define ACC_CHUNK 8192 /* rows per float GEMM before adding into double */
@@ -35,6 +36,12 @@ void symgnn_step_bn(const symgnn_step *s, const symgnn_bn_ref *ref, int slot, do
   bn->dgamma = s->gacc ? s->gacc + ref->gamma : NULL;
   bn->dbeta = s->gacc ? s->gacc + ref->beta : NULL;
   bn->work = work;
+  bn->eval = s->opts->eval != 0;
+  if (bn->eval) /* eval mode: normalize with the model's running statistics */
+    for (int j = 0; j < ref->width; ++j) {
+      bn->mean[j] = s->run_stats[ref->mean + j];
+      bn->istd[j] = 1.0 / sqrt((double)s->run_stats[ref->var + j] + SYMGNN_BN_EPS);
+    }
 }
 
 void symgnn_acc_tn(double *acc, const float *x, int ldx, const float *y, int ldy, int64_t rows,
