@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Main job: set up and build everything (scripts/build.sh: Debian packages, the pinned LAMMPS,
 # this project with symgnnplugin.so), then run the EB-map example (examples/eb-map) on 2 MPI
-# ranks with the plugin, and print where the outputs are.
+# ranks with the plugin, draw its EB map and histogram (gnuplot, examples/eb-plot.gp), and print
+# where the outputs are.
 #
 # Environment: SYMGNN_CACHE (LAMMPS cache, default ~/.cache/symgnn), SYMGNN_BUILD_DIR (default
 # ./build), SYMGNN_OUT (output directory, default ./out/eb-map), SYMGNN_MODEL (model file,
@@ -40,10 +41,14 @@ t1=$SECONDS
   exit 1
 }
 sed -n '/^EB map written:/,$p' "$OUT/screen.txt"
+gnuplot -c "$REPO/examples/eb-plot.gp" "$OUT/eb-map.dump" "$OUT/eb-map" \
+  "Cu64Zr36 glass, $(sed -n 4p "$OUT/eb-map.dump") atoms" ||
+  { echo "[run-main-job] ERROR: gnuplot could not draw the EB map" >&2; exit 1; }
 echo "[run-main-job] done in $((SECONDS - t0)) s (LAMMPS run $((SECONDS - t1)) s)"
 echo "[run-main-job] outputs:"
 echo "  per-atom EB dump:   $OUT/eb-map.dump"
-echo "  EB image (PNG):     $OUT/eb-map.0.png"
+echo "  EB map (PNG):       $OUT/eb-map-map.png (colour bar in eV, fixed 0.5-2.5 eV scale)"
+echo "  EB histogram (PNG): $OUT/eb-map-hist.png"
 echo "  relaxed glass:      $OUT/glass.data"
 echo "  LAMMPS log:         $OUT/log.lammps"
 echo "  lmp used:           $LMP_PLAIN with $PLUGIN"

@@ -290,7 +290,9 @@ void ComputeSymGNNEB::read_model(const std::string &file)
   if (size == READ_NOT_FOUND)
     error->all(FLERR,
                "Compute symgnn/eb cannot find model file {} (looked in the current directory "
-               "and in LAMMPS_POTENTIALS)",
+               "and in LAMMPS_POTENTIALS); give its path, or add the directory holding it (for "
+               "the shipped CuZr-symgnn.model: the repository's potentials/) to "
+               "LAMMPS_POTENTIALS, a list separated by ':'",
                file);
   if (size == READ_FAILED)
     error->all(FLERR, "Compute symgnn/eb cannot read model file {}: {}", model_path, why);
