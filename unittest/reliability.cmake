@@ -18,3 +18,9 @@ if(SYMGNN_BUILD_TRAINER)
   add_dependencies(test_trainer_faults symgnn-train)
   gtest_discover_tests(test_trainer_faults DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
 endif()
+
+# The graph builder's input rules: coincident atoms, the coordinate range.
+add_executable(test_graph_limits test_graph_limits.cpp)
+target_link_libraries(test_graph_limits PRIVATE symgnn_core GTest::gtest_main)
+target_include_directories(test_graph_limits PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+gtest_discover_tests(test_graph_limits)

@@ -297,6 +297,67 @@ TEST_F(PredictCli, GarbageInUnusedRealColumnIsRefused) {
   EXPECT_FALSE(std::ifstream(path("out.extxyz")).good());
 }
 
+// Input rules of the graph: coincident atoms refused with both atom numbers,
+// coordinates beyond 1e9 A refused with the line.
+TEST_F(PredictCli, CoincidentAndFarAtomsAreRefused) {
+  const std::string model = write_model();
+  const std::string in = write_config("in.extxyz", 30, 12.0, 2.0);
+  const std::string text = slurp(in);
+  std::vector<std::string> lines;
+  std::istringstream ls(text);
+  for (std::string l; std::getline(ls, l);) lines.push_back(l);
+  auto write_lines = [&](const std::vector<std::string> &v) {
+    std::string t;
+    for (const std::string &l : v) t += l + "\n";
+    std::ofstream(in) << t;
+  };
+  // `base` with column c (0 species, 1-3 x y z, 4 eb) of atom i (from 1) replaced.
+  auto with = [](std::vector<std::string> base, int atom, int col, const std::string &value) {
+    std::istringstream in_line(base[atom + 1]);
+    std::vector<std::string> cols;
+    for (std::string c; in_line >> c;) cols.push_back(c);
+    cols[col] = value;
+    base[atom + 1] = cols[0] + " " + cols[1] + " " + cols[2] + " " + cols[3] + " " + cols[4];
+    return base;
+  };
+  // Atom 9 put on atom 4, keeping its species and label.
+  std::istringstream atom4(lines[5]);
+  std::string sp, x, y, z;
+  atom4 >> sp >> x >> y >> z;
+  const std::vector<std::string> dup = with(with(with(lines, 9, 1, x), 9, 2, y), 9, 3, z);
+  write_lines(dup);
+  ToolRun r = invoke({model, in});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("in.extxyz: atoms 4 and 9 are 0 A apart, closer than the minimum distance "
+                       "of 0.5 A (coincident or duplicated atoms)"),
+            std::string::npos)
+      << r.err;
+  // A coordinate beyond 1e9 A: refused by the reader with its line.
+  write_lines(with(lines, 3, 1, "2e9"));
+  r = invoke({model, in});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("line 5 (atom 3), column 2 (pos:R:3): coordinate '2e9' is beyond 1e+09 A "
+                       "in magnitude"),
+            std::string::npos)
+      << r.err;
+}
+
+// An atom with no neighbour within the cutoff: a warning naming it, exit 0.
+TEST_F(PredictCli, IsolatedAtomIsWarnedAbout) {
+  const std::string model = write_model();
+  std::ofstream(path("iso.extxyz")) << "3\nLattice=\"30 0 0 0 30 0 0 0 30\" "
+                                       "Properties=species:S:1:pos:R:3 pbc=\"T T T\"\n"
+                                       "Cu 1 1 1\nZr 3 1 1\nCu 15 15 15\n";
+  const ToolRun r = invoke({model, path("iso.extxyz")});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("symgnn-predict: warning: " + path("iso.extxyz") +
+                       ": 1 atom has no neighbour within the cutoff of 5 A (atom 3 (line 5)); "
+                       "its barrier is an extrapolation"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.keys.at("atoms"), "3");
+}
+
 TEST_F(PredictCli, UsageErrorsExitTwo) {
   EXPECT_EQ(invoke({}).status, 2);
   EXPECT_EQ(invoke({"model-only"}).status, 2);

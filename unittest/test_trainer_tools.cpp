@@ -31,7 +31,8 @@ using symgnn_test::identity_model;
 using symgnn_test::tiny_arch;
 
 // A triclinic cell (rows a, b, c; scaled by `scale`) and n atoms at random fractional positions,
-// listed in random order, 64 % Cu.
+// listed in random order, 64 % Cu, no two closer than 1 A (the graph builder refuses atoms
+// closer than SYMGNN_MIN_DISTANCE).
 struct Config {
   double lat[9] = {18.0, 0.0, 0.0, 3.0, 17.0, 0.0, -2.0, 2.5, 16.0};
   std::vector<double> pos;
@@ -43,11 +44,26 @@ Config random_config(int n, unsigned seed, double scale = 1.0) {
   for (double &x : c.lat) x *= scale;
   std::mt19937 rng(seed);
   std::uniform_real_distribution<double> u(0.0, 1.0);
-  for (int i = 0; i < n; ++i) {
+  while ((int)c.species.size() < n) {
     const double f[3] = {u(rng), u(rng), u(rng)};
-    for (int k = 0; k < 3; ++k)
-      c.pos.push_back(f[0] * c.lat[k] + f[1] * c.lat[3 + k] + f[2] * c.lat[6 + k]);
-    c.species.push_back(u(rng) < 0.64 ? 0 : 1);
+    double r[3];
+    for (int k = 0; k < 3; ++k) r[k] = f[0] * c.lat[k] + f[1] * c.lat[3 + k] + f[2] * c.lat[6 + k];
+    bool ok = true;
+    for (size_t j = 0; ok && j < c.species.size(); ++j)
+      for (int img = 0; ok && img < 27; ++img) {
+        const int t[3] = {img % 3 - 1, img / 3 % 3 - 1, img / 9 - 1};
+        double d2 = 0.0;
+        for (int k = 0; k < 3; ++k) {
+          const double d = r[k] - c.pos[3 * j + k] -
+                           (t[0] * c.lat[k] + t[1] * c.lat[3 + k] + t[2] * c.lat[6 + k]);
+          d2 += d * d;
+        }
+        ok = d2 >= 1.0;
+      }
+    const int sp = u(rng) < 0.64 ? 0 : 1;
+    if (!ok) continue;
+    c.pos.insert(c.pos.end(), r, r + 3);
+    c.species.push_back(sp);
   }
   return c;
 }
@@ -190,9 +206,9 @@ TEST(TrainerSpatialOrder, LoadedConfigurationIsTheRelabelledFile) {
 }
 
 TEST(TrainerSpatialOrder, GraphErrorsNumberTheAtomsAsTheFileDoes) {
-  // A huge (finite) coordinate: sortable, but the graph builder refuses it.
+  // Atom 8 on top of atom 31: sortable, but the graph builder refuses it.
   Config c = random_config(60, 8);
-  c.pos[3 * 7] = 3e7;
+  for (int k = 0; k < 3; ++k) c.pos[3 * 7 + k] = c.pos[3 * 30 + k];
   const std::string path = ::testing::TempDir() + "trainer_sort_huge.extxyz";
   write_xyz(path, c);
   std::vector<int> order(60);
@@ -204,7 +220,8 @@ TEST(TrainerSpatialOrder, GraphErrorsNumberTheAtomsAsTheFileDoes) {
   char msg[800] = "";
   char *files[1] = {const_cast<char *>(path.c_str())};
   EXPECT_EQ(-1, symgnn_tr_set_load(&set, files, 1, "eb", model, msg, sizeof msg));
-  EXPECT_NE(std::string(msg).find("cannot build the graph: atom 8 has a non-finite or huge"),
+  EXPECT_NE(std::string(msg).find("cannot build the graph: atoms 8 and 31 are 0 A apart, closer "
+                                  "than the minimum distance of 0.5 A"),
             std::string::npos)
       << msg;
   symgnn_tr_set_free(&set);

@@ -40,6 +40,15 @@ extern "C" {
 #define SYMGNN_MAX_LAYERS 16
 #define SYMGNN_MAX_ELEMENTS 16
 #define SYMGNN_NAME_LEN 16 /* element names incl. terminating NUL */
+/* Input rules of symgnn_graph_build and symgnn_graph_view_check, so that the
+ * tools and the LAMMPS compute refuse the same inputs. Two distinct atoms (or
+ * an atom and an image) closer than SYMGNN_MIN_DISTANCE Angstrom are refused
+ * as coincident: every chemical bond is longer (H2: 0.74 A; metals > 2 A). A
+ * position or lattice entry beyond SYMGNN_MAX_COORDINATE Angstrom in magnitude
+ * is refused: up to there double precision keeps displacements exact to
+ * about 1e-7 A (1e9 x 2^-53). */
+#define SYMGNN_MIN_DISTANCE 0.5
+#define SYMGNN_MAX_COORDINATE 1e9
 
 typedef enum {
   SYMGNN_OK = 0,

@@ -49,6 +49,7 @@ static int cmp_edge(const void *pa, const void *pb) {
 
 /* Cell-list geometry of one build. */
 typedef struct {
+  int natoms;
   int nc[3], reach[3];
   int *head, *next; /* linked lists of atoms per cell */
   int (*cell)[3];   /* cell coordinates of each atom */
@@ -68,6 +69,7 @@ static void cells_free(cells *c) {
 static symgnn_status cells_build(cells *c, int n, const double *pos, const double L[9],
                                  const double inv[9], double volume, double rc, symgnn_error *err) {
   memset(c, 0, sizeof *c);
+  c->natoms = n;
   symgnn_cell_counts(L, volume, rc, n, c->nc);
   for (int a = 0; a < 3; ++a) {
     const double w = symgnn_plane_spacing(L, a, volume);
@@ -95,6 +97,13 @@ static symgnn_status cells_build(cells *c, int n, const double *pos, const doubl
     for (int a = 0; a < 3; ++a) {
       const double f = r[0] * inv[a] + r[1] * inv[3 + a] + r[2] * inv[6 + a];
       const double fl = floor(f);
+      if (!(fabs(fl) <= SYMGNN_MAX_COORDINATE)) { /* image numbers must fit an int */
+        cells_free(c);
+        return symgnn_set_error(err, SYMGNN_ERR_GRAPH,
+                                "atom %d lies %g cell lengths from the origin along lattice "
+                                "vector %d (at most %g)",
+                                i + 1, fl, a + 1, SYMGNN_MAX_COORDINATE);
+      }
       c->image[i][a] = (int)fl;
       int k = (int)floor((f - fl) * c->nc[a]);
       if (k >= c->nc[a]) k = c->nc[a] - 1;
@@ -117,8 +126,10 @@ static symgnn_status check_input(int n, const double *pos, const double L[9], co
   if (!(rc > 0.0) || !isfinite(rc))
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "cutoff %g is not a positive number", rc);
   for (int k = 0; k < 9; ++k)
-    if (!isfinite(L[k]))
-      return symgnn_set_error(err, SYMGNN_ERR_GRAPH, "lattice has a non-finite entry");
+    if (!(fabs(L[k]) <= SYMGNN_MAX_COORDINATE))
+      return symgnn_set_error(err, SYMGNN_ERR_GRAPH,
+                              "lattice entry %d is %g: not finite or beyond %g A in magnitude",
+                              k + 1, L[k], SYMGNN_MAX_COORDINATE);
   *det = symgnn_lattice_inverse(L, inv);
   double scale = 0.0;
   for (int a = 0; a < 3; ++a)
@@ -129,9 +140,11 @@ static symgnn_status check_input(int n, const double *pos, const double L[9], co
                             *det);
   for (int i = 0; i < n; ++i) {
     for (int k = 0; k < 3; ++k)
-      if (!isfinite(pos[3 * i + k]) || fabs(pos[3 * i + k]) > 1e7)
+      if (!(fabs(pos[3 * i + k]) <= SYMGNN_MAX_COORDINATE))
         return symgnn_set_error(err, SYMGNN_ERR_GRAPH,
-                                "atom %d has a non-finite or huge coordinate", i + 1);
+                                "atom %d: coordinate %c = %g is not finite or beyond %g A in "
+                                "magnitude",
+                                i + 1, "xyz"[k], pos[3 * i + k], SYMGNN_MAX_COORDINATE);
     if (species[i] < 0)
       return symgnn_set_error(err, SYMGNN_ERR_ARG, "atom %d has invalid species index %d", i + 1,
                               species[i]);
@@ -139,9 +152,25 @@ static symgnn_status check_input(int n, const double *pos, const double L[9], co
   return SYMGNN_OK;
 }
 
-/* Collect all periodic images of all atoms within the cutoff of destination i. */
+/* The coincident-atom error: atoms i and j (0-based; j == i for an image of
+ * the atom itself) at distance r. */
+static symgnn_status too_close(int i, int j, double r, symgnn_error *err) {
+  if (i == j)
+    return symgnn_set_error(err, SYMGNN_ERR_GRAPH,
+                            "atom %d is %.3g A from its own periodic image, closer than the "
+                            "minimum distance of %g A",
+                            i + 1, r, SYMGNN_MIN_DISTANCE);
+  return symgnn_set_error(err, SYMGNN_ERR_GRAPH,
+                          "atoms %d and %d are %.3g A apart, closer than the minimum distance of "
+                          "%g A (coincident or duplicated atoms)",
+                          (i < j ? i : j) + 1, (i < j ? j : i) + 1, r, SYMGNN_MIN_DISTANCE);
+}
+
+/* Collect all periodic images of all atoms within the cutoff of destination i,
+ * refusing any closer than the minimum distance but the self-loop. */
 static symgnn_status gather_edges(const cells *c, int i, const double *pos, const double L[9],
-                                  double rc2, edge_rec **buf, size_t *bufcap, size_t *count) {
+                                  double rc2, edge_rec **buf, size_t *bufcap, size_t *count,
+                                  symgnn_error *err) {
   *count = 0;
   const int *ci = c->cell[i];
   for (int o0 = -c->reach[0]; o0 <= c->reach[0]; ++o0)
@@ -165,10 +194,15 @@ static symgnn_status gather_edges(const cells *c, int i, const double *pos, cons
                    (t[0] * L[k] + t[1] * L[3 + k] + t[2] * L[6 + k]);
           const double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
           if (!(r2 < rc2)) continue;
+          if (r2 < SYMGNN_MIN_DISTANCE * SYMGNN_MIN_DISTANCE &&
+              (j != i || t[0] != 0 || t[1] != 0 || t[2] != 0))
+            return too_close(i, j, sqrt(r2), err);
           if (*count == *bufcap) {
             const size_t nc = *bufcap ? 2 * *bufcap : 64;
             edge_rec *nb = realloc(*buf, nc * sizeof *nb);
-            if (!nb) return SYMGNN_ERR_NOMEM;
+            if (!nb)
+              return symgnn_set_error(err, SYMGNN_ERR_NOMEM,
+                                      "out of memory building the graph of %d atoms", c->natoms);
             *buf = nb;
             *bufcap = nc;
           }
@@ -199,7 +233,12 @@ symgnn_status symgnn_graph_build(int n, const double *pos, const double L[9], co
   g->natoms = n;
   g->offsets[0] = 0;
   for (int i = 0; i < n; ++i) {
-    if (gather_edges(&c, i, pos, L, rc * rc, &buf, &bufcap, &cnt) != SYMGNN_OK) goto nomem;
+    if ((st = gather_edges(&c, i, pos, L, rc * rc, &buf, &bufcap, &cnt, err)) != SYMGNN_OK) {
+      free(buf);
+      cells_free(&c);
+      symgnn_graph_free(g);
+      return st;
+    }
     qsort(buf, cnt, sizeof *buf, cmp_edge);
     if (!reserve(g, g->nedges + (int64_t)cnt)) goto nomem;
     for (size_t k = 0; k < cnt; ++k) {
@@ -279,5 +318,18 @@ symgnn_status symgnn_graph_view_check(const symgnn_graph_view *g, int nelements,
         return symgnn_set_error(err, SYMGNN_ERR_NONFINITE,
                                 "edge %lld has a non-finite displacement", (long long)e);
   }
+  /* Coincident atoms: any edge but a self-loop (its own node, zero length)
+   * shorter than the minimum distance. Nodes count from 0 here; the caller
+   * knows which atom each node is. */
+  for (int t = 0; t < g->nlocal; ++t)
+    for (int64_t e = g->offsets[t]; e < g->offsets[t + 1]; ++e) {
+      const double *d = g->disp + 3 * e;
+      const double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+      if (r2 < SYMGNN_MIN_DISTANCE * SYMGNN_MIN_DISTANCE && !(g->src[e] == t && r2 == 0.0))
+        return symgnn_set_error(err, SYMGNN_ERR_GRAPH,
+                                "nodes %d and %d are %.3g A apart, closer than the minimum "
+                                "distance of %g A (coincident or duplicated atoms)",
+                                t, g->src[e], sqrt(r2), SYMGNN_MIN_DISTANCE);
+    }
   return SYMGNN_OK;
 }

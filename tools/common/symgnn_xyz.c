@@ -167,6 +167,12 @@ static int parse_atom(symgnn_xyz *x, int i, const char *line, long lineno, char 
         if (s < 0) return symgnn_xyz_fail(msg, msglen, "out of memory for species names");
         x->species_id[i] = s;
       } else if (c >= x->col_pos && c < x->col_pos + 3) {
+        if (fabs(v) > SYMGNN_MAX_COORDINATE) /* the graph builder's rule, with the line */
+          return symgnn_xyz_fail(msg, msglen,
+                                 "line %ld (atom %d), column %d (pos:R:3): coordinate '%.*s' is "
+                                 "beyond %g A in magnitude",
+                                 lineno, i + 1, c + 1, len > 40 ? 40 : (int)len, tok,
+                                 SYMGNN_MAX_COORDINATE);
         x->positions[3 * i + (c - x->col_pos)] = v;
       } else if (c == x->col_label) {
         x->labels[i] = toupper((unsigned char)pr->type) == 'I' ? strtod(tok, NULL) : v;

@@ -190,6 +190,10 @@ static int parse_lattice(const char *value, double lat[9], char *msg, size_t msg
   for (int i = 0; i < 9; ++i)
     if (!isfinite(lat[i]))
       return symgnn_xyz_fail(msg, msglen, "line 2: Lattice entry %d is not finite", i + 1);
+    else if (fabs(lat[i]) > SYMGNN_MAX_COORDINATE)
+      return symgnn_xyz_fail(msg, msglen,
+                             "line 2: Lattice entry %d (%g) is beyond %g A in magnitude", i + 1,
+                             lat[i], SYMGNN_MAX_COORDINATE);
   const double *a = lat, *b = lat + 3, *c = lat + 6;
   const double det = a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0]) +
                      a[2] * (b[0] * c[1] - b[1] * c[0]);

@@ -139,6 +139,29 @@ static void print_summary(const options *o, const symgnn_model *model, const sym
   }
 }
 
+/* Warn (stderr) about atoms with no neighbour within the cutoff: only their
+ * self-loop in the graph. The model was never trained on such an atom, so its
+ * barrier is an extrapolation. Lists the first few by input number and line. */
+static void warn_isolated(const options *o, const symgnn_graph *graph, const int *order,
+                          double cutoff) {
+  const symgnn_graph_view v = symgnn_graph_get_view(graph);
+  int count = 0;
+  char list[256] = "";
+  size_t used = 0;
+  for (int i = 0; i < v.nlocal; ++i) {
+    if (v.offsets[i + 1] - v.offsets[i] > 1) continue;
+    if (++count <= 5 && used < sizeof list)
+      used += (size_t)snprintf(list + used, sizeof list - used, "%s atom %d (line %d)",
+                               count > 1 ? "," : "", order[i] + 1, order[i] + 3);
+  }
+  if (count)
+    fprintf(stderr,
+            "symgnn-predict: warning: %s: %d atom%s no neighbour within the cutoff of %g A "
+            "(%s%s); %s barrier is an extrapolation\n",
+            o->input, count, count == 1 ? " has" : "s have", cutoff, list + 1,
+            count > 5 ? ", ..." : "", count == 1 ? "its" : "their");
+}
+
 /* Graph, evaluation and prediction for a configuration already read. Atoms are
  * processed in spatial order (neighbours close in memory, a faster forward
  * pass) and the results put back in input order. */
@@ -160,6 +183,7 @@ static int predict(const options *o, const symgnn_model *model, const symgnn_xyz
       symgnn_graph_build_spatial(n, symgnn_xyz_positions(xyz), symgnn_xyz_lattice(xyz), species,
                                  symgnn_model_arch(model)->cutoff, order, &graph, &err);
   const double t_graph = seconds() - t0;
+  if (st == SYMGNN_OK) warn_isolated(o, graph, order, symgnn_model_arch(model)->cutoff);
   int bad_isa = 0;
   if (st == SYMGNN_OK) st = symgnn_eval_create(model, &ev, &err);
   if (st == SYMGNN_OK && getenv("SYMGNN_ISA") && /* a lower instruction set, for comparisons */
