@@ -13,7 +13,7 @@
 #include <string.h>
 
 #define USAGE                                                                                      \
-  "usage: symgnn-model info MODEL\n"                                                               \
+  "usage: symgnn-model info MODEL [--transforms | --all]\n"                                        \
   "       symgnn-model create-random OUT [--seed N] [--elements Cu,Zr] [--transforms K|haar]\n"    \
   "                    [--width W] [--heads 8,4,2,1] [--decoder-depth D] [--cutoff R]\n"           \
   "       symgnn-model set-provenance MODEL KEY VALUE [-o OUT]\n"                                  \
@@ -23,6 +23,8 @@
   "\n"                                                                                             \
   "info MODEL      print the metadata of a model file, one `key: value` per line;\n"               \
   "                the file is fully validated (checksum, sizes, finite weights).\n"               \
+  "                The stored transforms are counted, not listed (a learned model\n"               \
+  "                stores up to 4096); --transforms lists them, --all prints everything.\n"        \
   "create-random   write a model with PyTorch-style random weights (untrained):\n"                 \
   "  --seed N          random seed (default 0)\n"                                                  \
   "  --elements A,B    element names in model order (default Cu,Zr)\n"                             \
@@ -63,8 +65,9 @@ static double det3(const double *m) {
          m[2] * (m[3] * m[7] - m[4] * m[6]);
 }
 
-/* `info`: read and validate the file, then print every metadata field. */
-static int cmd_info(const char *path) {
+/* `info`: read and validate the file, then print its metadata; the transform matrices (one
+ * line each, up to thousands) only when `list_transforms` is set, so the default fits a screen. */
+static int cmd_info(const char *path, int list_transforms) {
   unsigned char *data;
   size_t size;
   symgnn_error err;
@@ -86,11 +89,12 @@ static int cmd_info(const char *path) {
   print_double(a->cutoff);
   printf("\nunits: %s\nwidth: %d\nlayers: %d\nheads:", symgnn_model_units(m), a->width, a->nlayers);
   for (int l = 0; l < a->nlayers; ++l) printf(" %d", a->heads[l]);
-  printf("\ndecoder_depth: %d\nsymmetrization: %s\ntransforms: %d\n", a->decoder_depth,
-         symgnn_model_symmetrization(m) == SYMGNN_SYMM_HAAR ? "haar" : "transforms",
-         symgnn_model_ntransforms(m));
+  const int ntransforms = symgnn_model_ntransforms(m);
+  printf("\ndecoder_depth: %d\nsymmetrization: %s\ntransforms: %d%s\n", a->decoder_depth,
+         symgnn_model_symmetrization(m) == SYMGNN_SYMM_HAAR ? "haar" : "transforms", ntransforms,
+         ntransforms > 0 && !list_transforms ? " (listed by info --transforms)" : "");
   const double *t = symgnn_model_transforms(m);
-  for (int k = 0; k < symgnn_model_ntransforms(m); ++k) {
+  for (int k = 0; list_transforms && k < ntransforms; ++k) {
     printf("transform_%d:", k + 1);
     for (int i = 0; i < 9; ++i) {
       putchar(' ');
@@ -281,8 +285,10 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(cmd, "info") == 0) {
-    if (argc != 3) return usage_error("%s", "info takes exactly one MODEL argument");
-    return cmd_info(argv[2]);
+    if (argc == 3) return cmd_info(argv[2], 0);
+    if (argc == 4 && (strcmp(argv[3], "--transforms") == 0 || strcmp(argv[3], "--all") == 0))
+      return cmd_info(argv[2], 1);
+    return usage_error("%s", "info takes MODEL and optionally --transforms or --all");
   }
   if (strcmp(cmd, "set-provenance") == 0) {
     if (argc == 5) return cmd_set_provenance(argv[2], argv[3], argv[4], NULL);

@@ -7,7 +7,8 @@
 #                                    what to set, when WHAT (plugin or model) cannot be found
 #   example_test.sh runner           examples/run.sh runs eb-map into a chosen directory
 #   example_test.sh train-your-own   the train-your-own pipeline (quick)
-# Environment (set by CMake): LMP PLUGIN_DIR LAMMPS_POTENTIALS REPO WORK SYMGNN_TRAIN.
+# Environment (set by CMake): LMP PLUGIN_DIR LAMMPS_POTENTIALS REPO WORK SYMGNN_TRAIN
+# SYMGNN_PREDICT.
 set -euo pipefail
 shopt -s nullglob
 export OMP_NUM_THREADS=1
@@ -64,6 +65,16 @@ check_table() {
           print f ": row " k " column " s[i] " = " v " outside [" s[i + 1] ", " s[i + 2] "]"; bad = 1 } } }
     END { if (k != rows) { print f ": " k " rows, expected " rows; bad = 1 }; exit bad }' "$file" ||
     die "$file fails the checks above"
+}
+
+# check_roundtrip FILE.extxyz: symgnn-predict with the shipped model reproduces the file's eb
+# column (the EB LAMMPS computed) to within 1e-4 eV on average
+check_roundtrip() {
+  local mae
+  mae=$("$SYMGNN_PREDICT" "$REPO/potentials/CuZr-symgnn.model" "$1" | awk '$1 == "mae:" { print $2 }')
+  [ -n "$mae" ] || die "symgnn-predict gave no mae for $1"
+  awk -v m="$mae" 'BEGIN { exit !(m + 0 < 1e-4) }' || die "$1: symgnn-predict differs from LAMMPS by $mae eV"
+  echo "$1: symgnn-predict reproduces the EB of LAMMPS (mae $mae eV)"
 }
 
 # run_copy NAME NP [lmp args]: run the copied example with the documented variables only, then
@@ -133,6 +144,11 @@ run)
       check_png "shear-eb-$s-map.png"
     done
     check_png shear-curve.png
+    # the sheared (triclinic) box through dump2extxyz.py: symgnn-predict on the converted file
+    # gives the EB that LAMMPS wrote
+    python3 "$REPO/examples/train-your-own/dump2extxyz.py" shear-eb-0.080.dump --elements Cu,Zr \
+      --label c_eb -o sheared.extxyz >/dev/null
+    check_roundtrip sheared.extxyz
     ;;
   *) die "unknown example $2" ;;
   esac
@@ -174,6 +190,7 @@ train-your-own)
     check_dump "$dir/glass-$g.dump" 108
     [ -s "$dir/glass-$g.extxyz" ] || die "glass-$g.extxyz missing"
   done
+  check_roundtrip "$dir/glass-1.extxyz"
   [ -s "$dir/symgnn-best.model" ] || die "no trained model"
   line=$(grep -E "^your model on glass-3.data \(108 atoms\): mean EB -?[0-9.]+ eV; reference [0-9.]+ eV; mean \|difference\| [0-9.]+ eV$" "$dir/use-model.screen") ||
     die "no result line of in.use-model"
