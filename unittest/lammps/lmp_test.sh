@@ -225,6 +225,21 @@ consistency)
     [ "$(grep -c 'WARNING: Compute symgnn/eb' isolated.out)" = 2 ] || die "isolated: other warnings"
     grep -E -m1 -- "$regex" isolated.out
     ;;
+  listed)
+    # LAMMPS lists the compute: the plugin through LAMMPS_PLUGIN_PATH (plugin list, info
+    # styles: lmp -h cannot, it prints before plugins load), the built-in package in lmp -h.
+    printf 'plugin list\ninfo styles compute\n' |
+      LAMMPS_PLUGIN_PATH=$PLUGIN_DIR "$LMP_PLAIN" -nocite -log none >listed.out 2>&1 ||
+      die "listed: lmp failed"
+    grep -E -q "^ +[0-9]+: compute style plugin symgnn/eb$" listed.out || die "listed: not in plugin list"
+    grep -E -q "(^| )symgnn/eb( |$)" <(sed -n '/Compute styles/,$p' listed.out) ||
+      die "listed: not among the compute styles of info styles"
+    if [ -x "${LMP_BUILTIN:-}" ]; then
+      "$LMP_BUILTIN" -h >listed-builtin.out
+      grep -E -q "(^| )USER-SYMGNN( |$)" listed-builtin.out || die "listed: lmp -h lists no USER-SYMGNN"
+      grep -E -q "(^| )symgnn/eb( |$)" listed-builtin.out || die "listed: lmp -h lists no symgnn/eb"
+    fi
+    ;;
   comm-cutoff)
     run_lmp commcut plugin 2 in.eb -var paircut 2.0 -var commcut 7.0 -var dump commcut.dump
     "$CHECK" reference commcut.dump c_eb model.bin Cu Zr --rtol 1e-5
