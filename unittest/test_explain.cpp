@@ -165,6 +165,57 @@ TEST(ExplainKernels, EdgeWeightGradientHaarEval) { check_edge_weight_gradient(0,
 TEST(ExplainKernels, EdgeWeightGradientTransformsEval) { check_edge_weight_gradient(2, 1); }
 TEST(ExplainKernels, EdgeWeightGradientTransformsTrainMode) { check_edge_weight_gradient(2, 0); }
 
+// The explainer's fast step (layer l only on the nodes within L-1-l hops,
+// layer 0's attention kept from a first pass, no parameter gradient) gives
+// the loss and edge-weight gradient of the plain eval step.
+void check_fast_step(int K) {
+  symgnn_arch arch = narrow_arch();
+  arch.nlayers = 3;
+  arch.heads[0] = 3;
+  arch.heads[1] = 2;
+  arch.heads[2] = 1;
+  symgnn_model *m = random_model(K, K ? random_transforms(K, 61).data() : nullptr, 62, 2, &arch);
+  ASSERT_NE(m, nullptr);
+  Config c(300, arch.cutoff, 63);
+  const symgnn_graph_view full = c.view();
+  symgnn_subgraph sg;
+  symgnn_error err;
+  ASSERT_EQ(symgnn_subgraph_khop(&full, 7, arch.nlayers, &sg, &err), SYMGNN_OK);
+  const symgnn_graph_view v = symgnn_subgraph_view(&sg);
+  std::vector<int> active(arch.nlayers, 0);
+  for (int l = 0; l < arch.nlayers; ++l)
+    while (active[l] < sg.n && sg.hop[active[l]] <= arch.nlayers - 1 - l) ++active[l];
+  ASSERT_LT(active[0], sg.n);
+  std::mt19937_64 rng(64);
+  std::uniform_real_distribution<double> u(0.1, 1.0);
+  std::vector<float> w(sg.ne), labels(sg.n, 0.0f), lw(sg.n, 0.0f);
+  for (float &x : w) x = (float)u(rng);
+  labels[0] = 0.5f;
+  lw[0] = 1.0f;
+  symgnn_trainer *tr = nullptr;
+  ASSERT_EQ(symgnn_trainer_create(m, &tr, &err), SYMGNN_OK);
+  symgnn_train_opts o = base_opts(1);
+  o.loss_weight = lw.data();
+  std::vector<double> dw_plain(sg.ne, 0.0), dw_fast(sg.ne, 0.0);
+  const double l_plain = step(tr, m, v, labels, o, w.data(), dw_plain.data());
+  o.active_nodes = active.data();
+  step(tr, m, v, labels, o, nullptr, nullptr); // the first pass: unweighted, everything
+  o.reuse_inputs = 1;
+  const double l_fast = step(tr, m, v, labels, o, w.data(), dw_fast.data());
+  EXPECT_NEAR(l_fast, l_plain, 1e-6 * std::max(1.0, l_plain));
+  double scale = 0.0;
+  for (double x : dw_plain) scale = std::max(scale, std::fabs(x));
+  ASSERT_GT(scale, 0.0);
+  for (int64_t e = 0; e < sg.ne; ++e)
+    ASSERT_NEAR(dw_fast[e], dw_plain[e], 1e-5 * scale) << "edge " << e;
+  symgnn_trainer_free(tr);
+  symgnn_subgraph_free(&sg);
+  symgnn_model_free(m);
+}
+
+TEST(ExplainKernels, FastStepEqualsThePlainStepHaar) { check_fast_step(0); }
+TEST(ExplainKernels, FastStepEqualsThePlainStepTransforms) { check_fast_step(2); }
+
 // The L-hop subgraph keeps the target's prediction: eval mode of the kernels
 // on the subgraph equals the core's prediction on the whole periodic graph
 // (haar and transforms; random BatchNorm running statistics).

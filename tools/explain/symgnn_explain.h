@@ -53,9 +53,11 @@ typedef struct {
   double sq_change; /* its first term, (pred - pred0)^2 */
 } symgnn_explain_result;
 
-/* Optimize the edge mask of target node 0 of sg: mask[ne] = sigmoid(logits)
- * after o->steps Adam steps. The trainer (created for the model) runs the
- * eval-mode forward and backward on one thread. */
+/* Optimize the edge mask of target node 0 of sg, the model's L-hop subgraph
+ * (L layers): mask[ne] = sigmoid(logits) after o->steps Adam steps. The
+ * trainer (created for the model) runs the eval-mode forward and backward on
+ * one thread, layer l only on the nodes within L-1-l hops, and layer 0's
+ * attention once. */
 symgnn_status symgnn_explain_target(symgnn_trainer *tr, symgnn_model *model,
                                     const symgnn_subgraph *sg, const symgnn_explain_opts *o,
                                     float *mask, symgnn_explain_result *res, symgnn_error *err);

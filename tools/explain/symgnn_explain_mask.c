@@ -23,8 +23,9 @@ void symgnn_explain_opts_default(symgnn_explain_opts *o) {
 
 /* Working arrays of one explanation. */
 typedef struct {
-  double *logit, *m1, *m2, *dw; /* logits, Adam moments, d loss / d mask */
-  float *w, *labels, *lw;       /* mask, labels (target: pred0), loss weights (one-hot) */
+  double *logit, *m1, *m2, *dw;  /* logits, Adam moments, d loss / d mask */
+  float *w, *labels, *lw;        /* mask, labels (target: pred0), loss weights (one-hot) */
+  int active[SYMGNN_MAX_LAYERS]; /* layer l: nodes within L-1-l hops (a prefix) */
 } work;
 
 static void work_free(work *k) {
@@ -84,6 +85,7 @@ static symgnn_status pass(symgnn_trainer *tr, symgnn_model *model, const symgnn_
   opts.edge_weight = weight;
   opts.reuse_inputs = reuse;
   opts.loss_weight = k->lw;
+  opts.active_nodes = k->active;
   if (with_grad) {
     memset(k->dw, 0, (size_t)sg->ne * sizeof(double));
     opts.dedge_weight = k->dw;
@@ -145,6 +147,11 @@ symgnn_status symgnn_explain_target(symgnn_trainer *tr, symgnn_model *model,
     work_free(&k);
     return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for the mask of %lld edges",
                             (long long)sg->ne);
+  }
+  const int L = symgnn_model_arch(model)->nlayers;
+  for (int l = 0; l < L; ++l) { /* only what reaches the target is computed */
+    k.active[l] = 0;
+    while (k.active[l] < sg->n && sg->hop[k.active[l]] <= L - 1 - l) ++k.active[l];
   }
   double sq = 0.0, pred = 0.0;
   st = pass(tr, model, sg, &k, NULL, 0, 0, &res->pred0, &sq, err);

@@ -34,10 +34,24 @@ static symgnn_status check_model(const symgnn_trainer *tr, const symgnn_model *m
 
 /* The explainer hooks: finite edge weights, finite non-negative loss
  * weights, and eval mode without dropout. */
-static symgnn_status check_explainer_inputs(const symgnn_graph_view *g, const symgnn_train_opts *o,
-                                            symgnn_error *err) {
+static symgnn_status check_explainer_inputs(const symgnn_graph_view *g, int nlayers,
+                                            const symgnn_train_opts *o, symgnn_error *err) {
   if (o->eval && o->dropout != 0.0)
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "eval mode needs dropout 0 (got %g)", o->dropout);
+  const int *act = o->active_nodes;
+  for (int l = 0; act && l < nlayers; ++l)
+    if (act[l] < 1 || act[l] > g->nlocal || (l > 0 && act[l] > act[l - 1]))
+      return symgnn_set_error(err, SYMGNN_ERR_ARG,
+                              "active nodes %d of layer %d outside 1..%d or above the layer before",
+                              act[l], l, l > 0 ? act[l - 1] : g->nlocal);
+  if (act && (!o->eval || !o->loss_weight))
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "active nodes need eval mode and loss weights");
+  for (int t = act ? act[nlayers - 1] : g->nlocal; t < g->nlocal; ++t)
+    if (o->loss_weight[t] != 0.0f)
+      return symgnn_set_error(err, SYMGNN_ERR_ARG,
+                              "loss weight of node %d is not 0 but the last layer computes only "
+                              "nodes below %d",
+                              t, act[nlayers - 1]);
   for (int64_t e = 0; o->edge_weight && e < g->offsets[g->nlocal]; ++e)
     if (!isfinite(o->edge_weight[e]))
       return symgnn_set_error(err, SYMGNN_ERR_NONFINITE, "weight of edge %lld is not finite",
@@ -81,7 +95,7 @@ static symgnn_status check_inputs(const symgnn_graph_view *g, const symgnn_model
                             (long long)o->bn_average_step);
   if (o->threads < 0)
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "thread count %d is negative", o->threads);
-  return check_explainer_inputs(g, o, err);
+  return check_explainer_inputs(g, symgnn_model_arch(m)->nlayers, o, err);
 }
 
 /* Threads of a step: as asked in the options, else OpenMP's default. */
@@ -89,15 +103,28 @@ static int step_threads(const symgnn_train_opts *o) {
   return o->threads > 0 ? o->threads : symgnn_threads_max();
 }
 
-/* Destination blocks holding whole destinations with at most blkcap edges. */
-static int make_blocks(const int64_t *off, int n, int64_t blkcap, int *blk) {
+/* 1 when destination t starts a layer's inactive range (a block boundary). */
+static int is_cut(const symgnn_step *s, int t) {
+  for (int l = 0; s->opts->active_nodes && l < s->tr->lay.nlayers; ++l)
+    if (s->lnode[l] == t) return 1;
+  return 0;
+}
+
+/* Destination blocks holding whole destinations with at most blkcap edges,
+ * never across a layer's active boundary; each layer's block count. */
+static int make_blocks(symgnn_step *s, const int64_t *off, int n, int64_t blkcap, int *blk) {
   int nb = 0;
   blk[0] = 0;
   for (int t = 0; t < n;) {
     int t1 = t + 1;
-    while (t1 < n && off[t1 + 1] - off[t] <= blkcap) ++t1;
+    while (t1 < n && off[t1 + 1] - off[t] <= blkcap && !is_cut(s, t1)) ++t1;
     blk[++nb] = t1;
     t = t1;
+  }
+  for (int l = 0; l < s->tr->lay.nlayers; ++l) {
+    s->lblk[l] = nb;
+    for (int b = 0; b <= nb; ++b)
+      if (blk[b] == s->lnode[l]) s->lblk[l] = b;
   }
   return nb;
 }
@@ -157,8 +184,13 @@ static symgnn_status prepare(symgnn_trainer *tr, symgnn_model *model,
   s->src = graph->src;
   s->off = graph->offsets;
   s->disp = graph->disp;
+  for (int l = 0; l < tr->lay.nlayers; ++l) {
+    s->lnode[l] = opts->active_nodes ? opts->active_nodes[l] : n;
+    s->ledge[l] = graph->offsets[s->lnode[l]];
+  }
+  s->nout = opts->active_nodes ? s->lnode[tr->lay.nlayers - 1] : n;
   s->blk = (int *)tr->blk.p;
-  s->nblk = make_blocks(graph->offsets, n, blkcap, (int *)tr->blk.p);
+  s->nblk = make_blocks(s, graph->offsets, n, blkcap, (int *)tr->blk.p);
   s->blkcap = blkcap;
   s->ntr = ntr;
   s->transforms = transforms;
@@ -185,6 +217,7 @@ static symgnn_status run_step(symgnn_trainer *tr, symgnn_model *model,
   if (backward) {
     memset(tr->gacc, 0, tr->lay.nparams * sizeof(double));
     s.gacc = tr->gacc;
+    s.weights_only = !params;
   }
   if (!opts->reuse_inputs) {
     symgnn_node_encoder_forward(&s);

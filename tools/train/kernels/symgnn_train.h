@@ -44,12 +44,20 @@ typedef struct {
    *               sum w over all ranks, or NULL: the plain mean
    * reuse_inputs: 1: keep the encoders' outputs of the previous step (same
    *               trainer, model and graph; only edge weights or labels
-   *               changed), so a sequence of mask steps encodes once */
+   *               changed), so a sequence of mask steps encodes once; in eval
+   *               mode layer 0's attention, which no edge weight changes, is
+   *               kept too and only its messages are recomputed
+   * active_nodes: [nlayers] non-increasing, or NULL: layer l computes only
+   *               destinations [0, active_nodes[l]) (the nodes whose layer-l
+   *               output the loss can see, e.g. the first nodes of a
+   *               breadth-first subgraph); needs eval mode and loss weights
+   *               that are zero from active_nodes[nlayers-1] on */
   int eval;
   const float *edge_weight;
   double *dedge_weight;
   const float *loss_weight;
   int reuse_inputs;
+  const int *active_nodes;
 } symgnn_train_opts;
 
 /* Default options: dropout 0.25, momentum 0.1 (EMA), statistics updated,

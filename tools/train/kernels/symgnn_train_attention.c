@@ -45,6 +45,20 @@ static inline void axpy(float w, const float *restrict x, float *restrict y, int
   for (int k = 0; k < n; ++k) y[k] += w * x[k];
 }
 
+/* Messages of destination t: m_t = sum over its n edges from eb of
+ * weight * att * z[src], per head. */
+static void messages(const symgnn_attn *a, int t, int64_t eb, int n) {
+  const int d = a->d, H = a->heads, hw = a->hw;
+  float *mt = a->m + (size_t)t * hw;
+  memset(mt, 0, (size_t)hw * sizeof(float));
+  for (int i = 0; i < n; ++i) {
+    const int64_t e = eb + i;
+    const float *zs = a->z + (size_t)a->src[e] * hw;
+    const float we = a->ew ? a->ew[e] : 1.0f; /* x * 1.0f is exact: no weights, no change */
+    for (int h = 0; h < H; ++h) axpy(a->att[(size_t)e * H + h] * we, zs + h * d, mt + h * d, d);
+  }
+}
+
 SYMGNN_HOT
 void symgnn_attn_forward(const symgnn_attn *a, int t0, int t1) {
   const int d = a->d, H = a->heads, hw = a->hw;
@@ -53,6 +67,10 @@ void symgnn_attn_forward(const symgnn_attn *a, int t0, int t1) {
   for (int t = t0; t < t1; ++t) {
     const int64_t eb = a->off[t], ee = a->off[t + 1];
     const int n = (int)(ee - eb);
+    if (a->partial) {
+      messages(a, t, eb, n);
+      continue;
+    }
     float *restrict btb = lg + 2 * (size_t)n * H; /* b_t + bias */
     float *s1 = a->fsum ? btb + hw : NULL, *s2 = a->fsum ? btb + 2 * hw : NULL;
     const float *bsrc = a->ab + (size_t)t * ld + hw;
@@ -80,14 +98,7 @@ void symgnn_attn_forward(const symgnn_attn *a, int t0, int t1) {
       const float inv = (float)(1.0 / sum);
       for (int i = 0; i < n; ++i) a->att[(size_t)(eb + i) * H + h] = lg[(size_t)i * H + h] * inv;
     }
-    float *mt = a->m + (size_t)t * hw;
-    memset(mt, 0, (size_t)hw * sizeof(float));
-    for (int i = 0; i < n; ++i) {
-      const int64_t e = eb + i;
-      const float *zs = a->z + (size_t)a->src[e] * hw;
-      const float we = a->ew ? a->ew[e] : 1.0f; /* x * 1.0f is exact: no weights, no change */
-      for (int h = 0; h < H; ++h) axpy(a->att[(size_t)e * H + h] * we, zs + h * d, mt + h * d, d);
-    }
+    messages(a, t, eb, n);
     if (s1)
       for (int j = 0; j < hw; ++j) {
         a->fsum[j] += s1[j];
@@ -172,6 +183,7 @@ void symgnn_attn_backward(const symgnn_attn *a, int t0, int t1) {
       for (int h = 0; h < H; ++h) da[(size_t)i * H + h] = dot(dmt + h * d, zs + h * d, d);
     }
     if (a->ew) edge_weight_grad(a, eb, n, da);
+    if (a->partial) continue;
     for (int h = 0; h < H; ++h) {
       float acc = 0.0f;
       for (int i = 0; i < n; ++i) acc += a->att[(size_t)(eb + i) * H + h] * da[(size_t)i * H + h];

@@ -23,6 +23,9 @@ typedef struct {
   float *grp;        /* scratch: 2 * maxdeg * heads + 4 * hw floats */
   const float *ew;   /* [E] edge weights multiplying the softmax weights, or NULL */
   double *dew;       /* [E] gradient of the edge weights (backward, += ), or NULL */
+  /* forward: 1 = f and softmax weights are kept from an earlier pass, only
+   * the messages are computed; backward: 1 = only the edge weights' gradient */
+  int partial;
   /* forward */
   float *m;     /* [N][hw] messages sum_e att * z[src] */
   double *fsum; /* [2hw] sums of f and f^2 (BN_edge statistics), or NULL */
@@ -38,10 +41,11 @@ typedef struct {
  * forward-only and backward-only fields left zero). */
 void symgnn_layer_attn_args(const symgnn_step *s, int l, symgnn_attn *a);
 
-/* f, softmax weights and messages of destinations [t0, t1); adds f statistics. */
+/* f, softmax weights and messages of destinations [t0, t1); adds f statistics
+ * (only the messages when partial). */
 void symgnn_attn_forward(const symgnn_attn *a, int t0, int t1);
 /* Backward of the same block: turns blk into du = d loss / d u, scatters the
- * gradients of a, b, z and A. */
+ * gradients of a, b, z and A (only the edge weights' gradient when partial). */
 void symgnn_attn_backward(const symgnn_attn *a, int t0, int t1);
 
 #endif

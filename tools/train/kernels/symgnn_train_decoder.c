@@ -15,7 +15,8 @@ static const float *block_input(const symgnn_step *s, int k, float *scratch) {
   const symgnn_trainer *tr = s->tr;
   const size_t nd = (size_t)s->n * tr->lay.width;
   if (k == 0) return TB_F(tr->h[tr->lay.nlayers]);
-  prelu(TB_F(tr->dec_z) + (size_t)(k - 1) * nd, scratch, nd, s->params[tr->lay.dec[k - 1].prelu]);
+  prelu(TB_F(tr->dec_z) + (size_t)(k - 1) * nd, scratch, (size_t)s->nout * tr->lay.width,
+        s->params[tr->lay.dec[k - 1].prelu]);
   return scratch;
 }
 
@@ -29,18 +30,20 @@ void symgnn_decoder_forward(symgnn_step *s) {
     const float *in = block_input(s, k, x);
     float *y = TB_F(tr->dec_y) + (size_t)k * nd, *z = TB_F(tr->dec_z) + (size_t)k * nd;
     const symgnn_lin_ref *lin = &L->dec[k].lin;
-    for (int i = 0; i < s->n; ++i) memcpy(y + (size_t)i * d, s->params + lin->b, d * sizeof(float));
-    if (s->n > 0)
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->n, d, d, 1.0f, in, d,
+    for (int i = 0; i < s->nout; ++i)
+      memcpy(y + (size_t)i * d, s->params + lin->b, d * sizeof(float));
+    if (s->nout > 0)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, s->nout, d, d, 1.0f, in, d,
                   s->params + lin->w, d, 1.0f, y, d);
     symgnn_bn bn;
     symgnn_step_bn(s, &L->dec[k].bn, symgnn_slot_dec_bn(s, k), TB_D(tr->work), &bn);
-    symgnn_bn_rows_forward(&bn, y, (size_t)s->n, s->nglob, &s->opts->reduce, z);
+    symgnn_bn_rows_forward(&bn, y, (size_t)s->nout, s->nglob, &s->opts->reduce, z);
   }
   const float *in = block_input(s, depth, x);
   const float *w = s->params + L->out.w;
   float *pred = TB_F(tr->pred);
-  for (int i = 0; i < s->n; ++i) {
+  memset(pred + s->nout, 0, (size_t)(s->n - s->nout) * sizeof(float)); /* not computed */
+  for (int i = 0; i < s->nout; ++i) {
     double acc = s->params[L->out.b];
     for (int j = 0; j < d; ++j) acc += (double)in[(size_t)i * d + j] * w[j];
     pred[i] = (float)acc;
@@ -59,7 +62,7 @@ void symgnn_decoder_backward(symgnn_step *s, const float *labels) {
   const float *lw = s->opts->loss_weight;
   const float *in = block_input(s, depth, x);
   double *dw = s->gacc + L->out.w, db = 0.0;
-  for (int i = 0; i < s->n; ++i) {
+  for (int i = 0; i < s->nout; ++i) {
     const double g =
         lw ? scale * lw[i] * ((double)pred[i] - labels[i]) : scale * ((double)pred[i] - labels[i]);
     db += g;
@@ -73,7 +76,7 @@ void symgnn_decoder_backward(symgnn_step *s, const float *labels) {
     const float *y = TB_F(tr->dec_y) + (size_t)k * nd, *z = TB_F(tr->dec_z) + (size_t)k * nd;
     const float a = s->params[L->dec[k].prelu];
     double da = 0.0;
-    for (size_t i = 0; i < nd; ++i) {
+    for (size_t i = 0; i < (size_t)s->nout * d; ++i) {
       if (z[i] > 0.0f) {
         dy[i] = dx[i];
       } else {
@@ -84,13 +87,13 @@ void symgnn_decoder_backward(symgnn_step *s, const float *labels) {
     s->gacc[L->dec[k].prelu] += da;
     symgnn_bn bn;
     symgnn_step_bn(s, &L->dec[k].bn, symgnn_slot_dec_bn(s, k), TB_D(tr->work), &bn);
-    symgnn_bn_rows_backward(&bn, y, dy, (size_t)s->n, s->nglob, &s->opts->reduce, dy);
+    symgnn_bn_rows_backward(&bn, y, dy, (size_t)s->nout, s->nglob, &s->opts->reduce, dy);
     const symgnn_lin_ref *lin = &L->dec[k].lin;
     in = block_input(s, k, x);
-    symgnn_acc_tn(s->gacc + lin->w, dy, d, in, d, s->n, d, d, tmp);
-    symgnn_acc_colsum(s->gacc + lin->b, dy, s->n, d);
-    if (s->n > 0)
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->n, d, d, 1.0f, dy, d,
+    symgnn_acc_tn(s->gacc + lin->w, dy, d, in, d, s->nout, d, d, tmp);
+    symgnn_acc_colsum(s->gacc + lin->b, dy, s->nout, d);
+    if (s->nout > 0)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, s->nout, d, d, 1.0f, dy, d,
                   s->params + lin->w, d, 0.0f, dx, d);
   }
 }

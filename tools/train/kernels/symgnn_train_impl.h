@@ -74,8 +74,13 @@ typedef struct {
   const double *disp;
   int nblk;
   const int *blk; /* nblk + 1 destination boundaries, blocks hold whole destinations */
-  int64_t blkcap; /* rows of the block scratch */
-  int ntr;        /* 0: haar (the exact O(3) average) */
+  /* layer l works on destinations [0, lnode[l]), edges [0, ledge[l]), blocks [0, lblk[l]) */
+  int lnode[SYMGNN_MAX_LAYERS], lblk[SYMGNN_MAX_LAYERS];
+  int64_t ledge[SYMGNN_MAX_LAYERS];
+  int weights_only; /* 1: no parameter or transform gradient is asked, only edge weights' */
+  int nout;         /* rows of the decoder: nodes whose prediction is computed */
+  int64_t blkcap;   /* rows of the block scratch */
+  int ntr;          /* 0: haar (the exact O(3) average) */
   const double *transforms;
   double xs[3], xx[9]; /* this rank's sum of x and of x x^T (x = float displacement) */
   float keep_scale;    /* 1/(1-p), 0 when dropout is off */
@@ -112,6 +117,10 @@ void symgnn_acc_tn(double *acc, const float *x, int ldx, const float *y, int ldy
 void symgnn_center_rows(const float *x, const float *mu, int64_t rows, int w, float *out);
 /* acc[j] += sum over rows of x[r][j]. */
 void symgnn_acc_colsum(double *acc, const float *x, int64_t rows, int w);
+
+/* Rows of h[l] that layer l reads as sources: all nodes for layer 0, else
+ * the nodes layer l-1 computed. */
+int symgnn_src_rows(const symgnn_step *s, int l);
 
 /* Node encoder: h[0] from species; backward takes dh (grad of h[0]). */
 void symgnn_node_encoder_forward(symgnn_step *s);

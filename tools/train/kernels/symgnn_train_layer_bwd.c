@@ -22,15 +22,16 @@ static float *node_side(symgnn_step *s, int l) {
   float *dh = TB_F(tr->dh), *xn = TB_F(tr->nt2), *full = TB_F(tr->nt1);
   symgnn_bn bn;
   symgnn_step_bn(s, &L->bn_node, symgnn_slot_layer_bn(l, 0), TB_D(tr->work), &bn);
-  symgnn_bn_rows_apply(&bn, m, (size_t)s->n, xn);
-  symgnn_acc_tn(s->gacc + L->proj_node.w, dh, d, xn, merged, s->n, d, merged, TB_F(tr->gtmp));
-  symgnn_acc_colsum(s->gacc + L->proj_node.b, dh, s->n, d);
-  symgnn_sgemm_rows(tr->nth, 0, s->n, merged, d, dh, d, P, merged, 0.0f, xn, merged);
-  symgnn_bn_rows_backward(&bn, m, xn, (size_t)s->n, s->nglob, &s->opts->reduce, xn);
+  const int nl = s->lnode[l]; /* the rows layer l computed */
+  symgnn_bn_rows_apply(&bn, m, (size_t)nl, xn);
+  symgnn_acc_tn(s->gacc + L->proj_node.w, dh, d, xn, merged, nl, d, merged, TB_F(tr->gtmp));
+  symgnn_acc_colsum(s->gacc + L->proj_node.b, dh, nl, d);
+  symgnn_sgemm_rows(tr->nth, 0, nl, merged, d, dh, d, P, merged, 0.0f, xn, merged);
+  symgnn_bn_rows_backward(&bn, m, xn, (size_t)nl, s->nglob, &s->opts->reduce, xn);
   if (merged == hw) return xn;
   /* mean over heads: every head receives dm / H */
   const float inv = 1.0f / (float)H;
-  for (int t = 0; t < s->n; ++t)
+  for (int t = 0; t < nl; ++t)
     for (int h = 0; h < H; ++h)
       for (int k = 0; k < d; ++k) full[(size_t)t * hw + h * d + k] = xn[(size_t)t * d + k] * inv;
   return full;
@@ -47,12 +48,12 @@ typedef struct {
  * all edges, in parallel over fixed chunks of edges: a thread adds the float
  * products of its chunks into its own double sums (a slice of tacc), which
  * are then added in thread order. */
-static void edge_sums(symgnn_step *s, const float *dg, const float *f, int hw, double *sm) {
+static void edge_sums(symgnn_step *s, int l, const float *dg, const float *f, int hw, double *sm) {
   symgnn_trainer *tr = s->tr;
   const int d = tr->lay.width, nth = tr->nth;
   const size_t hm = (size_t)tr->hwmax;
   const size_t nsum = (size_t)d * (1 + (size_t)hw);
-  const int64_t chunk = s->blkcap, nchunk = (s->ne + chunk - 1) / chunk;
+  const int64_t ne = s->ledge[l], chunk = s->blkcap, nchunk = (ne + chunk - 1) / chunk;
 #pragma omp parallel num_threads(nth) if (nth > 1)
   {
     const int tid = symgnn_thread_id();
@@ -61,7 +62,7 @@ static void edge_sums(symgnn_step *s, const float *dg, const float *f, int hw, d
     memset(st, 0, nsum * sizeof(double));
 #pragma omp for schedule(static)
     for (int64_t c = 0; c < nchunk; ++c) {
-      const int64_t r0 = c * chunk, nr = s->ne - r0 < chunk ? s->ne - r0 : chunk;
+      const int64_t r0 = c * chunk, nr = ne - r0 < chunk ? ne - r0 : chunk;
       symgnn_acc_colsum(st, dg + (size_t)r0 * d, nr, d);
       symgnn_acc_tn(mt, dg + (size_t)r0 * d, d, f + (size_t)r0 * hw, hw, nr, d, hw, gt);
     }
@@ -84,10 +85,12 @@ static void edge_side(symgnn_step *s, int l, edge_terms *out) {
   float *fl = TB_F(tr->fwork);
   symgnn_bn bn;
   symgnn_step_bn(s, &L->bn_edge, symgnn_slot_layer_bn(l, 1), work, &bn);
-  edge_sums(s, dg, f, hw, S); /* S then M; f is stored centered */
   double *dP = s->gacc + L->proj_edge.w, *dp = s->gacc + L->proj_edge.b;
   memset(sums, 0, 2 * (size_t)hw * sizeof(double));
-  for (int k = 0; k < d; ++k) {
+  /* S and M feed the parameter gradients and train-mode BN_edge only */
+  const int need_sums = !(s->weights_only && bn.eval);
+  if (need_sums) edge_sums(s, l, dg, f, hw, S); /* S then M; f is stored centered */
+  for (int k = 0; need_sums && k < d; ++k) {
     dp[k] += S[k];
     for (int j = 0; j < hw; ++j) {
       const double mx = M[(size_t)k * hw + j] * bn.istd[j]; /* dg'^T xhat */
@@ -123,7 +126,8 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a, const 
   const symgnn_layer_ref *L = &tr->lay.layer[l];
   const int d = tr->lay.width, hw = L->hw, nth = tr->nth;
   const int last = (l == tr->lay.nlayers - 1);
-  const size_t hm = (size_t)tr->hwmax, nab = (size_t)s->n * 2 * hw, nz = (size_t)s->n * hw;
+  const size_t hm = (size_t)tr->hwmax, nab = (size_t)s->n * 2 * hw;
+  const int nsrc = symgnn_src_rows(s, l); /* source rows: the only ones with gradients */
   const float *g = TB_F(tr->g[l]), *wf = s->params + L->w_fij;
   float *dg = TB_F(tr->dg);
 #pragma omp parallel num_threads(nth) if (nth > 1)
@@ -139,20 +143,24 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a, const 
       at.dab = TB_F(tr->tnode) + (size_t)(tid - 1) * s->n * 3 * hm;
       at.dz = at.dab + nab;
     }
-    memset(at.dab, 0, nab * sizeof(float));
-    memset(at.dz, 0, nz * sizeof(float));
+    memset(at.dab, 0, (size_t)nsrc * 2 * hw * sizeof(float));
+    memset(at.dz, 0, (size_t)nsrc * hw * sizeof(float));
     memset(at.dattn, 0, tr->taccsz * sizeof(double));
 #pragma omp for schedule(static)
-    for (int b = 0; b < s->nblk; ++b) {
+    for (int b = 0; b < s->lblk[l]; ++b) {
       const int t0 = s->blk[b], t1 = s->blk[b + 1];
       at.e0 = s->off[t0];
       const int nb = (int)(s->off[t1] - at.e0);
       float *dgb = dg + (size_t)at.e0 * d;
+      if (a->partial) { /* the edge weights' gradient only */
+        symgnn_attn_backward(&at, t0, t1);
+        continue;
+      }
       if (!last)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, hw, d, 1.0f, dgb, d, P2, hw,
                     0.0f, at.blk, hw);
       symgnn_attn_backward(&at, t0, t1);
-      symgnn_acc_tn(dw, at.blk, hw, g + (size_t)at.e0 * d, d, nb, hw, d, gt);
+      if (!s->weights_only) symgnn_acc_tn(dw, at.blk, hw, g + (size_t)at.e0 * d, d, nb, hw, d, gt);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, d, hw, 1.0f, at.blk, hw, wf, d,
                   last ? 0.0f : 1.0f, dgb, d);
     }
@@ -164,7 +172,7 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a, const 
   }
   /* the other threads' copies, added in thread order, split by rows */
 #pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
-  for (int r = 0; r < s->n; ++r)
+  for (int r = 0; r < nsrc; ++r)
     for (int t = 1; t < nth; ++t) {
       const float *dab_t = TB_F(tr->tnode) + (size_t)(t - 1) * s->n * 3 * hm, *dz_t = dab_t + nab;
       for (size_t j = (size_t)r * 2 * hw; j < (size_t)(r + 1) * 2 * hw; ++j) a->dab[j] += dab_t[j];
@@ -190,7 +198,8 @@ void symgnn_layer_backward(symgnn_step *s, int l) {
   symgnn_layer_attn_args(s, l, &a);
   a.dm = node_side(s, l);
   edge_terms et = {NULL, NULL, NULL, NULL};
-  if (!last) {
+  const int weights_only = l == 0 && s->weights_only; /* h[0], g[0] depend on no edge weight */
+  if (!last && !weights_only) {
     edge_side(s, l, &et);
     a.c2 = et.c2;
     a.c3 = et.c3;
@@ -198,13 +207,23 @@ void symgnn_layer_backward(symgnn_step *s, int l) {
   }
   a.dab = dab;
   a.dz = dz;
+  if (weights_only) {
+    a.partial = 1;
+    attention_blocks(s, l, &a, et.P2);
+    return;
+  }
+  const int nl = s->lnode[l], nsrc = symgnn_src_rows(s, l);
+  if (nl < nsrc) /* h[l] rows that layer l did not compute: only the sources' gradient */
+    memset(dh + (size_t)nl * d, 0, (size_t)(nsrc - nl) * d * sizeof(float));
+  if (last && s->ledge[l] < s->ne) /* edges the last layer skips get no gradient */
+    memset(dg + (size_t)s->ledge[l] * d, 0, (size_t)(s->ne - s->ledge[l]) * d * sizeof(float));
   attention_blocks(s, l, &a, et.P2);
   /* node products: W_ni | W_nj are contiguous, as are the a | b gradient columns */
-  symgnn_acc_tn(s->gacc + L->w_ni, dab, 2 * hw, h, d, s->n, 2 * hw, d, TB_F(tr->gtmp));
-  symgnn_acc_tn(s->gacc + L->w_src, dz, hw, h, d, s->n, hw, d, TB_F(tr->gtmp));
+  symgnn_acc_tn(s->gacc + L->w_ni, dab, 2 * hw, h, d, nsrc, 2 * hw, d, TB_F(tr->gtmp));
+  symgnn_acc_tn(s->gacc + L->w_src, dz, hw, h, d, nsrc, hw, d, TB_F(tr->gtmp));
   double *dbias = s->gacc + L->bias;
-  for (int t = 0; t < s->n; ++t)
+  for (int t = 0; t < nl; ++t)
     for (int j = 0; j < hw; ++j) dbias[j] += dab[(size_t)t * 2 * hw + hw + j];
-  symgnn_sgemm_rows(tr->nth, 0, s->n, d, 2 * hw, dab, 2 * hw, p + L->w_ni, d, 1.0f, dh, d);
-  symgnn_sgemm_rows(tr->nth, 0, s->n, d, hw, dz, hw, p + L->w_src, d, 1.0f, dh, d);
+  symgnn_sgemm_rows(tr->nth, 0, nsrc, d, 2 * hw, dab, 2 * hw, p + L->w_ni, d, 1.0f, dh, d);
+  symgnn_sgemm_rows(tr->nth, 0, nsrc, d, hw, dz, hw, p + L->w_src, d, 1.0f, dh, d);
 }

@@ -71,10 +71,10 @@ static void edge_update(symgnn_step *s, int l, const symgnn_bn *bn) {
   for (int j = 0; j < hw; ++j) mu[j] = (float)bn->mean[j];
   float *gn = TB_F(tr->g[l + 1]), *f = TB_F(tr->f[l]);
   const float *g = TB_F(tr->g[l]);
-  const int64_t chunk = s->blkcap, nchunk = (s->ne + chunk - 1) / chunk;
+  const int64_t ne = s->ledge[l], chunk = s->blkcap, nchunk = (ne + chunk - 1) / chunk;
 #pragma omp parallel for schedule(static) num_threads(tr->nth) if (tr->nth > 1)
   for (int64_t c = 0; c < nchunk; ++c) { /* rows are independent: any split gives the same */
-    const int64_t r0 = c * chunk, nr = s->ne - r0 < chunk ? s->ne - r0 : chunk;
+    const int64_t r0 = c * chunk, nr = ne - r0 < chunk ? ne - r0 : chunk;
     residual_init(g + (size_t)r0 * d, biasf, (size_t)nr, d, gn + (size_t)r0 * d);
     symgnn_center_rows(f + (size_t)r0 * hw, mu, nr, hw, f + (size_t)r0 * hw);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, d, hw, 1.0f, f + (size_t)r0 * hw,
@@ -107,12 +107,13 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a) {
     at.grp = TB_F(tr->grp) + (size_t)tid * tr->grpsz;
     at.fsum = last ? NULL : TB_D(tr->tacc) + (size_t)tid * tr->taccsz;
 #pragma omp for schedule(static)
-    for (int b = 0; b < s->nblk; ++b) {
+    for (int b = 0; b < s->lblk[l]; ++b) {
       const int t0 = s->blk[b], t1 = s->blk[b + 1];
       at.e0 = s->off[t0];
       const int nb = (int)(s->off[t1] - at.e0);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, hw, d, 1.0f, g + (size_t)at.e0 * d,
-                  d, wf, d, 0.0f, at.blk, hw);
+      if (!a->partial)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, hw, d, 1.0f, g + (size_t)at.e0 * d,
+                    d, wf, d, 0.0f, at.blk, hw);
       symgnn_attn_forward(&at, t0, t1);
     }
   }
@@ -127,32 +128,39 @@ void symgnn_layer_forward(symgnn_step *s, int l) {
   float *m = TB_F(tr->m[l]), *xn = TB_F(tr->nt2), *hn = TB_F(tr->h[l + 1]);
   float *mfull = merged == hw ? m : TB_F(tr->nt1);
   double *work = TB_D(tr->work), *fsum = work + 5 * (size_t)tr->hwmax;
-  symgnn_sgemm_rows(tr->nth, 1, s->n, 2 * hw, d, h, d, p + L->w_ni, d, 0.0f, TB_F(tr->ab), 2 * hw);
-  symgnn_sgemm_rows(tr->nth, 1, s->n, hw, d, h, d, p + L->w_src, d, 0.0f, TB_F(tr->z[l]), hw);
+  /* layer 0's attention depends on no edge weight: in eval mode with reused
+   * inputs its f, softmax weights, z and edge output are the earlier pass's */
+  const int partial = l == 0 && s->opts->reuse_inputs && s->opts->eval;
+  const int nsrc = symgnn_src_rows(s, l), nl = s->lnode[l]; /* rows read, rows computed */
+  if (!partial) {
+    symgnn_sgemm_rows(tr->nth, 1, nsrc, 2 * hw, d, h, d, p + L->w_ni, d, 0.0f, TB_F(tr->ab),
+                      2 * hw);
+    symgnn_sgemm_rows(tr->nth, 1, nsrc, hw, d, h, d, p + L->w_src, d, 0.0f, TB_F(tr->z[l]), hw);
+  }
   symgnn_attn a;
   symgnn_layer_attn_args(s, l, &a);
   a.m = mfull;
+  a.partial = partial;
   attention_blocks(s, l, &a);
-  if (!last) { /* BN_edge statistics: the threads' sums, added in thread order */
+  if (!last && !partial) { /* BN_edge statistics: the threads' sums, added in thread order */
     memset(fsum, 0, 2 * (size_t)hw * sizeof(double));
     const double *tf = TB_D(tr->tacc);
     for (int t = 0; t < tr->nth; ++t)
       for (int j = 0; j < 2 * hw; ++j) fsum[j] += tf[(size_t)t * tr->taccsz + j];
   }
-  if (merged != hw) merge_heads(mfull, s->n, d, H, m);
+  if (merged != hw) merge_heads(mfull, nl, d, H, m);
   /* node update: h[l+1] = BN_node(m) P_n^T + p_n + h[l], then dropout */
   symgnn_bn bn;
   symgnn_step_bn(s, &L->bn_node, symgnn_slot_layer_bn(l, 0), work, &bn);
-  symgnn_bn_rows_forward(&bn, m, (size_t)s->n, s->nglob, &s->opts->reduce, xn);
-  residual_init(h, p + L->proj_node.b, (size_t)s->n, d, hn);
-  symgnn_sgemm_rows(tr->nth, 1, s->n, d, merged, xn, merged, p + L->proj_node.w, merged, 1.0f, hn,
-                    d);
+  symgnn_bn_rows_forward(&bn, m, (size_t)nl, s->nglob, &s->opts->reduce, xn);
+  residual_init(h, p + L->proj_node.b, (size_t)nl, d, hn);
+  symgnn_sgemm_rows(tr->nth, 1, nl, d, merged, xn, merged, p + L->proj_node.w, merged, 1.0f, hn, d);
   if (s->keep_scale > 0.0f) {
     uint64_t *bits = (uint64_t *)tr->hmask[l].p;
     symgnn_dropout_draw(bits, (size_t)s->n * d, s->opts->dropout, s->opts->seed, 2 * (uint64_t)l);
     symgnn_dropout_apply(hn, bits, (size_t)s->n * d, s->keep_scale, tr->nth);
   }
-  if (last) return; /* the last layer's edge output is never used */
+  if (last || partial) return; /* the last layer's edge output is never used */
   symgnn_step_bn(s, &L->bn_edge, symgnn_slot_layer_bn(l, 1), work, &bn);
   symgnn_bn_stats(&bn, fsum, s->eglob, &s->opts->reduce);
   edge_update(s, l, &bn);

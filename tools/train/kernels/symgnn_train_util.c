@@ -21,6 +21,8 @@ int symgnn_nslots(const symgnn_layout *lay, int ntr) {
   return 2 + 2 * lay->nlayers + lay->decoder_depth + 2 * ntr;
 }
 
+int symgnn_src_rows(const symgnn_step *s, int l) { return l == 0 ? s->n : s->lnode[l - 1]; }
+
 void symgnn_step_bn(const symgnn_step *s, const symgnn_bn_ref *ref, int slot, double *work,
                     symgnn_bn *bn) {
   double *st = TB_D(s->tr->bnst) + (size_t)slot * 2 * (size_t)s->tr->hwmax;
