@@ -5,7 +5,7 @@ set -euo pipefail
 PACKAGES=(cmake make gcc g++ pkg-config xz-utils dpkg-dev ccache
   libopenblas-dev libopenmpi-dev openmpi-bin libyaml-dev
   libgtest-dev libgmock-dev googletest clang-format cppcheck libpng-dev libjpeg-dev zlib1g-dev
-  gnuplot-nox
+  gnuplot-nox python3-numpy
   clang libclang-rt-dev libomp-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
