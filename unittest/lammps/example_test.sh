@@ -5,7 +5,8 @@
 #                                    LAMMPS_POTENTIALS, draw its pictures, check its outputs
 #   example_test.sh fail-fast WHAT   every example stops in its first lines, with a message saying
 #                                    what to set, when WHAT (plugin or model) cannot be found
-#   example_test.sh runner           examples/run.sh runs eb-map into a chosen directory
+#   example_test.sh runner           examples/run.sh runs eb-map into a chosen directory, with
+#                                    the plugin given as -var plugin
 #   example_test.sh train-your-own   the train-your-own pipeline (quick)
 # Environment (set by CMake): LMP PLUGIN_DIR LAMMPS_POTENTIALS REPO WORK SYMGNN_TRAIN
 # SYMGNN_PREDICT.
@@ -176,7 +177,10 @@ fail-fast)
   ;;
 runner)
   rm -rf "$WORK/runner"
-  LMP=$LMP LAMMPS_PLUGIN_PATH=$PLUGIN_DIR SYMGNN_NP=2 "$REPO/examples/run.sh" eb-map "$WORK/runner" -var quick yes
+  # the plugin named with -var plugin this time (the copies above use LAMMPS_PLUGIN_PATH)
+  LMP=$LMP LAMMPS_PLUGIN_PATH=/nonexistent SYMGNN_NP=2 "$REPO/examples/run.sh" eb-map \
+    "$WORK/runner" -var quick yes -var plugin "$PLUGIN_DIR/symgnnplugin.so"
+  grep -q "^Loading plugin: SymGNN" "$WORK/runner/screen.txt" || die "runner: the plugin was not loaded by -var plugin"
   check_dump "$WORK/runner/eb-map.dump" 108
   check_png "$WORK/runner/eb-map-map.png"
   check_png "$WORK/runner/eb-map-hist.png"
