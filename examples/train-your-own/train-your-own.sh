@@ -66,3 +66,7 @@ echo "[train-your-own] 3/4 training ($train train.yaml; log: $out/train.log)"
 echo "[train-your-own] 4/4 the new model in LAMMPS (in.use-model) on $test_glass"
 lmp in.use-model use-model -var glass "$test_glass"
 grep '^your model on' use-model.screen
+# the labels of the first glass as an EB map and histogram (examples/eb-plot.gp)
+if command -v gnuplot >/dev/null; then
+  gnuplot -c "$REPO/examples/eb-plot.gp" glass-1.dump glass-1 "train-your-own: labels of glass-1"
+fi

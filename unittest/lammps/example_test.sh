@@ -195,6 +195,8 @@ train-your-own)
     [ -s "$dir/glass-$g.extxyz" ] || die "glass-$g.extxyz missing"
   done
   check_roundtrip "$dir/glass-1.extxyz"
+  check_png "$dir/glass-1-map.png"
+  check_png "$dir/glass-1-hist.png"
   [ -s "$dir/symgnn-best.model" ] || die "no trained model"
   line=$(grep -E "^your model on glass-3.data \(108 atoms\): mean EB -?[0-9.]+ eV; reference [0-9.]+ eV; mean \|difference\| [0-9.]+ eV$" "$dir/use-model.screen") ||
     die "no result line of in.use-model"
