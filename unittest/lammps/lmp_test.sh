@@ -225,6 +225,10 @@ consistency)
     [ "$(grep -c 'WARNING: Compute symgnn/eb' isolated.out)" = 2 ] || die "isolated: other warnings"
     grep -E -m1 -- "$regex" isolated.out
     ;;
+  empty-group)
+    run_lmp empty plugin 2 in.empty-group -var data ortho.data
+    grep -q "^empty group: scalar 0 sum 0 max 0$" empty.out || die "empty-group: not all zero: $(grep '^empty group' empty.out)"
+    ;;
   listed)
     # LAMMPS lists the compute: the plugin through LAMMPS_PLUGIN_PATH (plugin list, info
     # styles: lmp -h cannot, it prints before plugins load), the built-in package in lmp -h.
