@@ -139,7 +139,7 @@ TEST(HaarTable, BuildReportsItsMeasuredErrors) {
   const symgnn_haar_table_info info = info_of(ev.get());
   EXPECT_GE(info.order, 96);
   EXPECT_GT(info.quad_error, 0.0);
-  EXPECT_LE(info.quad_error, 1e-5);
+  EXPECT_LE(info.quad_error, 3e-6); // the ladder stops at the first order within 3e-6
   EXPECT_GT(info.interp_error, 0.0);
   EXPECT_LE(info.interp_error, 2e-6);
   EXPECT_GE(info.ndist, 1001); // spacing at most 0.005 Angstrom

@@ -306,16 +306,19 @@ typedef struct {
   int order;            /* Gauss-Legendre nodes in cos(theta); 2*order azimuths */
   double scale;         /* max |g0| over the table */
   double quad_error;    /* max |rule - rule of the previous order| over the grid / scale */
-  double interp_error;  /* max |interpolated - computed| at every cell midpoint / scale */
+  double interp_error;  /* max |interpolated - computed| at every cell midpoint / scale
+                           (with the first, cheapest rule of the order ladder) */
   double build_seconds; /* wall time of the build */
 } symgnn_haar_table_info;
 /* [out] info of the table; SYMGNN_ERR_ARG for a model with stored transforms. */
 SYMGNN_API symgnn_status symgnn_eval_haar_info(const symgnn_eval *ev, symgnn_haar_table_info *info,
                                                symgnn_error *err);
-/* Haar models: evaluate g0 of every edge by direct quadrature of the given
- * order (order x 2*order directions) instead of the table; 0 returns to the
- * table. For verifying the table: about 2 order^2 edge-encoder evaluations
- * per edge. */
+/* Haar models: g0 of every edge by direct quadrature of the given order
+ * (order x 2*order directions) at the edge's own length instead of the
+ * table; 0 returns to the table. For verifying the table: the input's
+ * distinct lengths are sorted and the rule's exact mean at each follows from
+ * one pass over the directions (about 2 order^2 rays per input, whatever the
+ * number of edges). SYMGNN_ERR_ARG for order outside 0..2048. */
 SYMGNN_API symgnn_status symgnn_eval_set_haar_direct(symgnn_eval *ev, int order, symgnn_error *err);
 
 /* All steps at once for [in] graph without ghosts (ntotal == nlocal):

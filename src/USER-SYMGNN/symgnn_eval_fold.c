@@ -157,7 +157,8 @@ void symgnn_eval_unfold(struct symgnn_eval *ev) {
   }
   free(ev->out_w);
   symgnn_haar_table_free(&ev->haar_table);
-  symgnn_sphere_rule_free(&ev->haar_direct);
+  free(ev->direct_r);
+  free(ev->direct_g);
 }
 
 symgnn_status symgnn_eval_fold(struct symgnn_eval *ev, const symgnn_model *m, symgnn_error *err) {

@@ -41,9 +41,12 @@ struct symgnn_eval {
   float dec_slope[SYMGNN_MAX_LAYERS];
   float *out_w; /* [width] */
   float out_b;
-  int haar;                       /* the model's symmetrization is SYMGNN_SYMM_HAAR */
-  symgnn_haar_table haar_table;   /* haar: g0(r) */
-  symgnn_sphere_rule haar_direct; /* haar, order > 0: g0 by direct quadrature per edge */
+  int haar;                     /* the model's symmetrization is SYMGNN_SYMM_HAAR */
+  symgnn_haar_table haar_table; /* haar: g0(r) */
+  int haar_direct;              /* haar: order of direct quadrature (0: the table) */
+  int64_t direct_n;             /* direct mode: distinct edge lengths of the current input */
+  double *direct_r;             /* [direct_n], ascending */
+  float *direct_g;              /* [direct_n][width]: the rule's g0 at each */
   int block_edges;
   int edge_isa;      /* instruction set of the edge kernels (symgnn_edge_isa) */
   int threads_asked; /* symgnn_eval_set_threads; 0: OpenMP's default */

@@ -11,6 +11,7 @@
 #include "symgnn_threads.h"
 
 #include <cblas.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -197,30 +198,68 @@ static int within_table(const symgnn_eval *ev, double r) {
 }
 
 /* g0 of nb displacement rows of a haar model into g (row stride ldg): the
- * table at the distance (computed in double), or, in direct mode, the sphere
- * rule at that distance. Returns 0 when out of memory. */
-static int encode_haar(const symgnn_eval *ev, int64_t nb, const double *disp, float *g, int ldg) {
+ * table at the distance (computed in double), or, in direct mode, the rule's
+ * value prepared for that very distance by prepare_direct. */
+static void encode_haar(const symgnn_eval *ev, int64_t nb, const double *disp, float *g, int ldg) {
   const int d = ev->width;
-  const symgnn_encoder_ref enc = symgnn_eval_encoder(ev);
-  double *h = ev->haar_direct.n ? malloc((size_t)d * sizeof(double)) : NULL;
-  if (ev->haar_direct.n && !h) return 0;
-  int ok = 1;
-  for (int64_t e = 0; e < nb && ok; ++e) {
+  for (int64_t e = 0; e < nb; ++e) {
     const double r = edge_length(disp + 3 * e);
     float *ge = g + (size_t)e * ldg;
-    if (!h) {
+    if (!ev->haar_direct) {
       symgnn_haar_table_lookup(&ev->haar_table, r, ge);
       continue;
     }
-    ok = symgnn_sphere_average(&enc, &ev->haar_direct, r, h, NULL);
-    for (int j = 0; j < d; ++j) ge[j] = (float)h[j];
+    int64_t lo = 0, hi = ev->direct_n - 1; /* r is one of direct_r */
+    while (lo < hi) {
+      const int64_t mid = lo + (hi - lo) / 2;
+      if (ev->direct_r[mid] < r)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    memcpy(ge, ev->direct_g + (size_t)lo * d, (size_t)d * sizeof(float));
   }
+}
+
+static int cmp_double(const void *a, const void *b) {
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Direct mode: the rule's g0 at every distinct length of n displacement
+ * rows, exact for the rule at each length (no table, no interpolation). */
+static symgnn_status prepare_direct(symgnn_eval *ev, int64_t n, const double *disp,
+                                    symgnn_error *err) {
+  const int d = ev->width;
+  free(ev->direct_r);
+  free(ev->direct_g);
+  ev->direct_g = NULL;
+  ev->direct_n = 0;
+  double *r = ev->direct_r = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
+  if (!r) return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for direct quadrature");
+  for (int64_t e = 0; e < n; ++e) r[e] = edge_length(disp + 3 * e);
+  qsort(r, (size_t)n, sizeof(double), cmp_double);
+  int64_t m = 0;
+  for (int64_t e = 0; e < n; ++e)
+    if (m == 0 || r[e] != r[m - 1]) r[m++] = r[e];
+  double *h = malloc((size_t)(m > 0 ? m : 1) * d * sizeof(double));
+  ev->direct_g = malloc((size_t)(m > 0 ? m : 1) * d * sizeof(float));
+  if (!h || !ev->direct_g || m > INT_MAX) {
+    free(h);
+    return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for direct quadrature");
+  }
+  const symgnn_encoder_ref enc = symgnn_eval_encoder(ev);
+  const symgnn_status st =
+      symgnn_haar_means(&enc, ev->haar_direct, (int)m, r, ev->threads_asked, h, NULL, err);
+  for (size_t i = 0; st == SYMGNN_OK && i < (size_t)m * d; ++i) ev->direct_g[i] = (float)h[i];
   free(h);
-  return ok;
+  if (st == SYMGNN_OK) ev->direct_n = m;
+  return st;
 }
 
 /* Edge encoder for the edges of block b, into the padded edge states. */
-static void encode_block(symgnn_eval *ev, const void *failed, int b) {
+static void encode_block(symgnn_eval *ev, const void *unused, int b) {
+  (void)unused;
   const int tid = symgnn_thread_id();
   const size_t dblk = ev->s_edge * (size_t)ev->width;
   const int64_t e0 = ev->graph.offsets[ev->blocks[b]], e1 = ev->graph.offsets[ev->blocks[b + 1]];
@@ -228,10 +267,7 @@ static void encode_block(symgnn_eval *ev, const void *failed, int b) {
   if (ev->dp > ev->width) /* the padding of the edge state rows stays zero */
     memset(g, 0, (size_t)(e1 - e0) * ev->dp * sizeof(float));
   if (ev->haar) {
-    if (!encode_haar(ev, e1 - e0, ev->graph.disp + 3 * e0, g, ev->dp)) {
-#pragma omp atomic write
-      *(int *)failed = 1;
-    }
+    encode_haar(ev, e1 - e0, ev->graph.disp + 3 * e0, g, ev->dp);
     return;
   }
   encode_transforms(ev, (int)(e1 - e0), ev->graph.disp + 3 * e0, g, ev->dp,
@@ -269,9 +305,9 @@ symgnn_status symgnn_eval_edge_encode(symgnn_eval *ev, int64_t n, const double *
                                 "displacement %lld is longer than the model cutoff %g",
                                 (long long)e, ev->haar_table.rmax);
     }
-    return encode_haar(ev, n, disp, out, d)
-               ? SYMGNN_OK
-               : symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for direct quadrature");
+    symgnn_status st = ev->haar_direct ? prepare_direct(ev, n, disp, err) : SYMGNN_OK;
+    if (st == SYMGNN_OK) encode_haar(ev, n, disp, out, d);
+    return st;
   }
   float *s = malloc((size_t)chunk * (3 + 2 * (size_t)d) * sizeof(float));
   if (!s) return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for the edge encoder");
@@ -298,10 +334,11 @@ symgnn_status symgnn_eval_haar_info(const symgnn_eval *ev, symgnn_haar_table_inf
 symgnn_status symgnn_eval_set_haar_direct(symgnn_eval *ev, int order, symgnn_error *err) {
   if (!ev || !ev->haar)
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "direct quadrature needs a haar model");
-  symgnn_sphere_rule_free(&ev->haar_direct);
-  if (order == 0) return SYMGNN_OK;
-  const symgnn_encoder_ref enc = symgnn_eval_encoder(ev);
-  return symgnn_sphere_rule_make(order, &enc, &ev->haar_direct, err);
+  if (order < 0 || order > SYMGNN_HAAR_MAX_ORDER)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "direct quadrature order %d outside 0..%d", order,
+                            SYMGNN_HAAR_MAX_ORDER);
+  ev->haar_direct = order;
+  return SYMGNN_OK;
 }
 
 symgnn_status symgnn_eval_begin(symgnn_eval *ev, const symgnn_graph_view *graph,
@@ -318,9 +355,10 @@ symgnn_status symgnn_eval_begin(symgnn_eval *ev, const symgnn_graph_view *graph,
   for (int i = 0; i < graph->ntotal; ++i)
     memcpy(ev->h + (size_t)i * d, ev->node_table + (size_t)graph->species[i] * d,
            (size_t)d * sizeof(float));
-  int failed = 0;
-  for_each_block(ev, encode_block, &failed);
-  if (failed) return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for direct quadrature");
+  if (ev->haar && ev->haar_direct &&
+      (st = prepare_direct(ev, ev->nedges, graph->disp, err)) != SYMGNN_OK)
+    return st;
+  for_each_block(ev, encode_block, NULL);
   ev->next_layer = 0;
   return SYMGNN_OK;
 }

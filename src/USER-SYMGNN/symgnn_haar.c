@@ -1,17 +1,10 @@
-/* The exact O(3) average of the edge encoder: the sphere rule, the direct
- * sphere mean of phi at one distance (direct mode, verification) and the
- * table lookup. The table itself is built in symgnn_haar_table.c. */
+/* The exact O(3) average of the edge encoder: the sphere rule and the table
+ * lookup. The ray sums that give the rule's means (for the table and for
+ * direct quadrature) are in symgnn_haar_table.c. */
 #include "symgnn_haar.h"
-#include "symgnn_error.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-/* Directions processed together: one sgemm of [2*CHUNK][width] x W1^T. */
-#define CHUNK 128
 
 /* Gauss-Legendre nodes x[i] and weights w[i] on [-1, 1] (Newton on the
  * three-term recurrence, from the classical initial guesses). */
@@ -53,86 +46,6 @@ int symgnn_sphere_directions(int order, double *u, double *w) {
     }
   }
   free(z);
-  return 1;
-}
-
-symgnn_status symgnn_sphere_rule_make(int order, const symgnn_encoder_ref *enc,
-                                      symgnn_sphere_rule *rule, symgnn_error *err) {
-  memset(rule, 0, sizeof *rule);
-  if (order < 1 || order > 2048)
-    return symgnn_set_error(err, SYMGNN_ERR_ARG, "sphere rule order %d outside 1..2048", order);
-  const int d = enc->width;
-  rule->order = order;
-  rule->n = 2 * order * order;
-  rule->width = d;
-  double *u = malloc(3 * (size_t)rule->n * sizeof(double));
-  rule->w = malloc((size_t)rule->n * sizeof(double));
-  rule->uw0 = malloc((size_t)rule->n * (size_t)d * sizeof(float));
-  if (!u || !rule->w || !rule->uw0 || !symgnn_sphere_directions(order, u, rule->w)) {
-    free(u);
-    symgnn_sphere_rule_free(rule);
-    return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for a sphere rule of order %d",
-                            order);
-  }
-  for (size_t q = 0; q < (size_t)rule->n; ++q)
-    for (int j = 0; j < d; ++j)
-      rule->uw0[q * d + j] = (float)(u[3 * q] * enc->w0[j] + u[3 * q + 1] * enc->w0[d + j] +
-                                     u[3 * q + 2] * enc->w0[2 * (size_t)d + j]);
-  free(u);
-  return SYMGNN_OK;
-}
-
-void symgnn_sphere_rule_free(symgnn_sphere_rule *rule) {
-  free(rule->w);
-  free(rule->uw0);
-  memset(rule, 0, sizeof *rule);
-}
-
-/* One chunk of directions [q0, q0+n): the first layer and its r-derivative
- * stacked in a (2n x d), one sgemm for the second layer, then the masked
- * outputs summed with the rule's weights. */
-static void average_chunk(const symgnn_encoder_ref *enc, const symgnn_sphere_rule *rule, double r,
-                          int q0, int n, float *a, float *z, double *h, double *dh) {
-  const int d = enc->width;
-  const float rf = (float)r;
-  for (int c = 0; c < n; ++c) {
-    const float *p = rule->uw0 + (size_t)(q0 + c) * d;
-    float *ac = a + (size_t)c * d, *vc = a + (size_t)(n + c) * d;
-    for (int j = 0; j < d; ++j) {
-      const float u = enc->b0[j] + rf * p[j];
-      ac[j] = u > 0.0f ? u : 0.0f;
-      vc[j] = u > 0.0f ? p[j] : 0.0f;
-    }
-  }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, 2 * n, d, d, 1.0f, a, d, enc->w1, d, 0.0f, z,
-              d);
-  for (int j = 0; j < d; ++j) {
-    double sh = 0.0, sd = 0.0;
-    for (int c = 0; c < n; ++c) {
-      const float u = z[(size_t)c * d + j] + enc->b1[j];
-      if (u > 0.0f) {
-        const double wq = rule->w[q0 + c];
-        sh += wq * u;
-        sd += wq * z[(size_t)(n + c) * d + j];
-      }
-    }
-    h[j] += sh;
-    if (dh) dh[j] += sd;
-  }
-}
-
-int symgnn_sphere_average(const symgnn_encoder_ref *enc, const symgnn_sphere_rule *rule, double r,
-                          double *h, double *dh) {
-  const int d = enc->width;
-  float *a = malloc(4 * (size_t)CHUNK * (size_t)d * sizeof(float));
-  if (!a) return 0;
-  memset(h, 0, (size_t)d * sizeof(double));
-  if (dh) memset(dh, 0, (size_t)d * sizeof(double));
-  for (int q0 = 0; q0 < rule->n; q0 += CHUNK) {
-    const int n = rule->n - q0 < CHUNK ? rule->n - q0 : CHUNK;
-    average_chunk(enc, rule, r, q0, n, a, a + 2 * (size_t)CHUNK * d, h, dh);
-  }
-  free(a);
   return 1;
 }
 

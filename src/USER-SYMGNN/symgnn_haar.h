@@ -23,29 +23,23 @@ typedef struct {
   const float *b1; /* [width] */
 } symgnn_encoder_ref;
 
-/* A product rule on the unit sphere: `order` Gauss-Legendre nodes in
- * cos(theta) times 2*order equally spaced azimuths, weights summing to 1,
- * with each direction's first-layer projections u W0 precomputed. */
-typedef struct {
-  int order, n; /* n = 2 order^2 directions */
-  int width;
-  double *w;  /* [n] weights */
-  float *uw0; /* [n][width]: u W0 */
-} symgnn_sphere_rule;
+/* Largest order of a sphere rule (2 order^2 directions). */
+#define SYMGNN_HAAR_MAX_ORDER 2048
 
-/* The rule's 2 order^2 directions u[q][3] and weights w[q] (sum 1); returns
+/* The product rule on the unit sphere of a given order: `order`
+ * Gauss-Legendre nodes in cos(theta) times 2*order equally spaced azimuths.
+ * [out] u[2 order^2][3] directions and w[2 order^2] weights (sum 1); returns
  * 0 when out of memory. */
 int symgnn_sphere_directions(int order, double *u, double *w);
-/* Build the rule of a given order for an encoder (1 <= order <= 2048). */
-symgnn_status symgnn_sphere_rule_make(int order, const symgnn_encoder_ref *enc,
-                                      symgnn_sphere_rule *rule, symgnn_error *err);
-void symgnn_sphere_rule_free(symgnn_sphere_rule *rule);
 
-/* Sphere means of phi(r u) into h[width] and, when dh is not NULL, of
- * d/dr phi(r u) into dh[width] (float32 kernels, double sums). Returns 0 when
- * out of memory. */
-int symgnn_sphere_average(const symgnn_encoder_ref *enc, const symgnn_sphere_rule *rule, double r,
-                          double *h, double *dh);
+/* The rule's mean of phi(r u) over the sphere, exact for the rule at each of
+ * [in] r[m] (ascending, >= 0): [out] h[m][width] and, when dh is not NULL,
+ * dh[m][width] its r-derivative. phi is piecewise linear along every ray,
+ * so each ray is followed once through its slope changes (the same code
+ * builds the table). Cost: about 2 order^2 rays, whatever m. nthreads:
+ * OpenMP threads (0: OpenMP's default). */
+symgnn_status symgnn_haar_means(const symgnn_encoder_ref *enc, int order, int m, const double *r,
+                                int nthreads, double *h, double *dh, symgnn_error *err);
 
 /* The table: g0 at the distances r_i = i dr, i = 0..ndist-1 (the last is
  * rmax), with dr times its r-derivative, for cubic Hermite interpolation. */

@@ -28,11 +28,11 @@
 /* Orders tried in turn (each compared with the one before), the table's
  * spacing (Angstrom, at most), and the error budget relative to max |g0|:
  * quadrature (difference of successive rules), then interpolation. */
-static const int kOrders[] = {64, 96, 144, 216, 324, 486};
+static const int kOrders[] = {96, 144, 216, 324, 486, 729};
 #define NORDERS ((int)(sizeof kOrders / sizeof kOrders[0]))
 #define DR_MAX 0.005
 #define NDIST_MAX 16385
-#define TOL_QUAD 1e-5
+#define TOL_QUAD 3e-6
 #define TOL_INTERP 2e-6
 
 /* Wall clock in seconds (C11). */
@@ -79,11 +79,11 @@ static int encoder64_make(const symgnn_encoder_ref *e, encoder64 *x) {
 }
 
 /* Per-thread sums over rays: value and slope at 0 (a, s), and the binned
- * slope changes c and c * r_e for the grid's n + 1 distances, plus one
- * spare row that takes the changes beyond the grid (never read). */
+ * slope changes c and c * r_e for the m target distances, plus one spare
+ * row that takes the changes beyond them (never read). */
 typedef struct {
   double *a, *s;  /* [d] */
-  double *c, *cr; /* [n + 2][d] */
+  double *c, *cr; /* [m + 1][d] */
 } ray_sums;
 
 /* A first-layer switch on a ray: unit j turns on (+1) or off (-1) at r. */
@@ -101,17 +101,36 @@ typedef struct {
   ray_event *ev;                           /* [d] */
 } ray_scratch;
 
-/* Row of the grid's first distance beyond r (n + 1: beyond the grid, the
- * spare row), spacing 1/inv_dr. */
-static size_t bin_of(double r, double inv_dr, int n) {
-  const double b = floor(r * inv_dr) + 1.0;
-  return b > n ? (size_t)n + 1 : (size_t)b;
+/* The m ascending distances where the means are wanted: the uniform grid
+ * r_i = i rmax / (m - 1) (r NULL) or the array r. */
+typedef struct {
+  int m;
+  const double *r;
+  double rmax, inv_dr;
+} ray_targets;
+
+/* Row of the first target distance beyond x (m: beyond them all, the spare
+ * row): O(1) on the uniform grid, a binary search in an array. */
+static size_t bin_of(const ray_targets *g, double x) {
+  if (!g->r) {
+    const double b = floor(x * g->inv_dr) + 1.0;
+    return b >= g->m ? (size_t)g->m : (size_t)b;
+  }
+  size_t lo = 0, hi = (size_t)g->m;
+  while (lo < hi) {
+    const size_t mid = lo + (hi - lo) / 2;
+    if (g->r[mid] > x)
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return lo;
 }
 
 /* Outputs that cross zero inside the current segment, before the distance
  * `end`: their slope changes at the crossing. The crossing distances are
  * computed for all outputs at once (rc < 0: none), then deposited. */
-static void crossings(int d, ray_scratch *x, ray_sums *t, int n, double inv_dr, double w,
+static void crossings(int d, ray_scratch *x, ray_sums *t, const ray_targets *g, double w,
                       double end) {
   const double *restrict alpha = x->alpha, *restrict beta = x->beta, *restrict side = x->side;
   double *restrict rc = x->rc;
@@ -120,7 +139,7 @@ static void crossings(int d, ray_scratch *x, ray_sums *t, int n, double inv_dr, 
   for (int k = 0; k < d; ++k) {
     if (rc[k] < 0.0) continue;
     const double sigma = x->side[k] > 0.0 ? 0.0 : x->beta[k];
-    const size_t i = bin_of(rc[k], inv_dr, n) * (size_t)d + (size_t)k;
+    const size_t i = bin_of(g, rc[k]) * (size_t)d + (size_t)k;
     const double delta = w * (sigma - x->sigma[k]);
     t->c[i] += delta;
     t->cr[i] += delta * rc[k];
@@ -161,8 +180,9 @@ static inline void switch_unit(int d, const double *restrict wj, double bj, doub
 /* One ray of direction u and weight w on [0, rmax]. The loops over outputs
  * are branch-free so that they vectorize; SYMGNN_HOT builds them for the
  * widest vectors the CPU has. */
-SYMGNN_HOT static void ray(const encoder64 *e, const double u[3], double w, double rmax, int n,
-                           double inv_dr, ray_scratch *x, ray_sums *t) {
+SYMGNN_HOT static void ray(const encoder64 *e, const double u[3], double w, const ray_targets *g,
+                           ray_scratch *x, ray_sums *t) {
+  const double rmax = g->rmax;
   const int d = e->d;
   int nev = 0;
   for (int j = 0; j < d; ++j)
@@ -193,27 +213,27 @@ SYMGNN_HOT static void ray(const encoder64 *e, const double u[3], double w, doub
   for (int q = 0; q < nev; ++q) {
     const ray_event *v = &x->ev[q];
     const double r = v->r;
-    if (any_crossing(d, x, r)) crossings(d, x, t, n, inv_dr, w, r);
+    if (any_crossing(d, x, r)) crossings(d, x, t, g, w, r);
     const double bj = v->dir * e->b0[v->j], pj = v->dir * x->p[v->j];
-    const size_t row = bin_of(r, inv_dr, n) * (size_t)d;
+    const size_t row = bin_of(g, r) * (size_t)d;
     switch_unit(d, e->w1t + (size_t)v->j * d, bj, pj, r, w, x->alpha, x->beta, x->sigma, x->side,
                 t->c + row, t->cr + row);
   }
-  if (any_crossing(d, x, rmax)) crossings(d, x, t, n, inv_dr, w, rmax);
+  if (any_crossing(d, x, rmax)) crossings(d, x, t, g, w, rmax);
 }
 
-/* g0 and its derivative at r_i = i dr, i = 0..n, for the rule of a given
- * order, into h and g ([n + 1][d]); rays split over threads, each with its
- * own sums, added in thread order. Returns 0 when out of memory. */
-static int grid_means(const encoder64 *e, int order, double rmax, int n, int nthreads, double *h,
-                      double *g) {
-  const int d = e->d, nq = 2 * order * order;
-  const size_t ns = (2 + 2 * ((size_t)n + 2)) * (size_t)d;
+/* g0 and, when g is not NULL, its derivative at the target distances, for
+ * the rule of a given order, into h and g ([m][d]); rays split over threads,
+ * each with its own sums, added in thread order. Returns 0 when out of
+ * memory. */
+static int means_at(const encoder64 *e, int order, const ray_targets *tg, int nthreads, double *h,
+                    double *g) {
+  const int d = e->d, nq = 2 * order * order, m = tg->m;
+  const size_t ns = (2 + 2 * ((size_t)m + 1)) * (size_t)d;
   const int nth = nthreads > 0 ? nthreads : symgnn_threads_max();
   double *u = malloc((size_t)nq * 4 * sizeof(double)),
          *sums = calloc((size_t)nth * ns, sizeof(double));
   int ok = u && sums && symgnn_sphere_directions(order, u, u + 3 * (size_t)nq);
-  const double dr = rmax / n;
 #pragma omp parallel num_threads(nth) if (nth > 1) reduction(&& : ok)
   {
     const int tid = symgnn_thread_id();
@@ -230,30 +250,58 @@ static int grid_means(const encoder64 *e, int order, double rmax, int n, int nth
       x.ev = (ray_event *)(sc + 6 * d);
     }
     double *base = sums + (size_t)tid * ns;
-    ray_sums t = {base, base + d, base + 2 * d, base + 2 * d + ((size_t)n + 2) * d};
+    ray_sums t = {base, base + d, base + 2 * d, base + 2 * d + ((size_t)m + 1) * d};
 #pragma omp for schedule(static)
     for (int q = 0; q < nq; ++q)
-      if (ok) ray(e, u + 3 * (size_t)q, u[3 * (size_t)nq + q], rmax, n, 1.0 / dr, &x, &t);
+      if (ok) ray(e, u + 3 * (size_t)q, u[3 * (size_t)nq + q], tg, &x, &t);
     free(sc);
   }
   for (int th = 1; ok && th < nth; ++th)
     for (size_t i = 0; i < ns; ++i) sums[i] += sums[(size_t)th * ns + i];
-  if (ok) {
-    const double *a = sums, *s = sums + d, *c = sums + 2 * d, *cr = c + ((size_t)n + 2) * d;
-    for (int k = 0; k < d; ++k) {
-      double cum = 0.0, cumr = 0.0;
-      for (int i = 0; i <= n; ++i) {
-        cum += c[(size_t)i * d + k];
-        cumr += cr[(size_t)i * d + k];
-        const double r = i == n ? rmax : i * dr;
-        h[(size_t)i * d + k] = a[k] + s[k] * r + cum * r - cumr;
-        g[(size_t)i * d + k] = s[k] + cum;
+  if (ok) { /* prefix sums: the slope changes of every event before r_i */
+    double *a = sums, *s = sums + d, *cr = sums + 2 * d + ((size_t)m + 1) * d;
+    const double *c = sums + 2 * d, dr = tg->r ? 0.0 : tg->rmax / (m - 1);
+    for (int i = 0; i < m; ++i) {
+      const double r = tg->r ? tg->r[i] : (i == m - 1 ? tg->rmax : i * dr);
+      const double *ci = c + (size_t)i * d, *cri = cr + (size_t)i * d;
+      for (int k = 0; k < d; ++k) {
+        s[k] += ci[k];  /* slope on (r_{i-1}, r_i] */
+        a[k] -= cri[k]; /* offset: value at 0 minus the sum of D r_e */
+        h[(size_t)i * d + k] = a[k] + s[k] * r;
+        if (g) g[(size_t)i * d + k] = s[k];
       }
     }
   }
   free(u);
   free(sums);
   return ok;
+}
+
+/* means_at on the uniform grid of n + 1 distances over [0, rmax]. */
+static int grid_means(const encoder64 *e, int order, double rmax, int n, int nthreads, double *h,
+                      double *g) {
+  const ray_targets tg = {n + 1, NULL, rmax, n / rmax};
+  return means_at(e, order, &tg, nthreads, h, g);
+}
+
+symgnn_status symgnn_haar_means(const symgnn_encoder_ref *enc, int order, int m, const double *r,
+                                int nthreads, double *h, double *dh, symgnn_error *err) {
+  if (order < 1 || order > SYMGNN_HAAR_MAX_ORDER)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "sphere rule order %d outside 1..%d", order,
+                            SYMGNN_HAAR_MAX_ORDER);
+  for (int i = 0; i < m; ++i)
+    if (!(r[i] >= (i ? r[i - 1] : 0.0)) || !isfinite(r[i]))
+      return symgnn_set_error(err, SYMGNN_ERR_ARG,
+                              "distance %d (%g) is not finite, negative or out of order", i, r[i]);
+  if (m < 1) return SYMGNN_OK;
+  encoder64 e;
+  if (!encoder64_make(enc, &e))
+    return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for the sphere means");
+  const ray_targets tg = {m, r, r[m - 1] * (1.0 + 1e-12) + 1e-12, 0.0};
+  const int ok = means_at(&e, order, &tg, nthreads, h, dh);
+  free(e.w0);
+  return ok ? SYMGNN_OK
+            : symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for the sphere means");
 }
 
 /* Largest |x| over n values. */
@@ -281,12 +329,11 @@ static double midpoint_error(int d, int n2, double dr2, const double *h, const d
 }
 
 /* The rule's order: kOrders in turn until one agrees with the one before to
- * TOL_QUAD of the scale over the whole grid of n2 + 1 distances; its means
- * are left in h and g (hp, gp: room for the previous order's). */
+ * TOL_QUAD of the scale over the whole grid of n2 + 1 distances. hp, gp hold
+ * the first order's means on entry; the chosen order's are left in h, g. */
 static int choose_order(const encoder64 *e, double rmax, int n2, int nthreads, double *h, double *g,
                         double *hp, double *gp, symgnn_haar_table_info *info) {
   const size_t cells = ((size_t)n2 + 1) * (size_t)e->d;
-  if (!grid_means(e, kOrders[0], rmax, n2, nthreads, hp, gp)) return 0;
   for (int o = 1; o < NORDERS; ++o) {
     if (!grid_means(e, kOrders[o], rmax, n2, nthreads, h, g)) return 0;
     double diff = 0.0;
@@ -299,6 +346,39 @@ static int choose_order(const encoder64 *e, double rmax, int n2, int nthreads, d
     memcpy(gp, g, cells * sizeof(double));
   }
   return 1;
+}
+
+/* The first rule's means on the grid of spacing rmax / (2 n), halving the
+ * table spacing rmax / n until the Hermite interpolant of the even points
+ * meets TOL_INTERP at every odd one (the midpoints). Returns the number of
+ * table cells n (0: out of memory), the error in info, and the rule's means
+ * on the table's grid (the even points) in a new array: [2][n + 1][d]. */
+static int choose_spacing(const encoder64 *e, double rmax, int n, int nthreads,
+                          symgnn_haar_table_info *info, double **first) {
+  const int d = e->d;
+  for (;;) {
+    const size_t cells = (2 * (size_t)n + 1) * (size_t)d;
+    double *h = malloc(2 * cells * sizeof(double));
+    if (!h || !grid_means(e, kOrders[0], rmax, 2 * n, nthreads, h, h + cells)) {
+      free(h);
+      return 0;
+    }
+    const double scale = fmax(max_abs(cells, h), 1e-30);
+    info->interp_error = midpoint_error(d, 2 * n, rmax / (2 * n), h, h + cells, scale);
+    if (info->interp_error <= TOL_INTERP || 4 * n + 1 > NDIST_MAX) {
+      const size_t half = ((size_t)n + 1) * (size_t)d;
+      /* keep the even points, in place: all values first, then the
+       * derivatives (read from beyond every value written) */
+      for (size_t i = 0; i <= (size_t)n; ++i)
+        for (int k = 0; k < d; ++k) h[i * d + k] = h[2 * i * d + k];
+      for (size_t i = 0; i <= (size_t)n; ++i)
+        for (int k = 0; k < d; ++k) h[half + i * d + k] = h[cells + 2 * i * d + k];
+      *first = h;
+      return n;
+    }
+    free(h);
+    n *= 2;
+  }
 }
 
 symgnn_status symgnn_haar_table_build(symgnn_haar_table *t, const symgnn_encoder_ref *enc,
@@ -314,29 +394,25 @@ symgnn_status symgnn_haar_table_build(symgnn_haar_table *t, const symgnn_encoder
   encoder64 e;
   if (!encoder64_make(enc, &e))
     return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for the haar table");
-  double *h = NULL;
-  int ok = 1;
-  for (int first = 1; ok; first = 0) { /* the grid at half the table's spacing */
-    const size_t cells = (2 * (size_t)n + 1) * (size_t)d;
-    free(h);
-    h = malloc(4 * cells * sizeof(double));
-    ok = (h != NULL);
-    if (!ok) break;
-    double *g = h + cells;
-    ok = first ? choose_order(&e, rmax, 2 * n, nthreads, h, g, g + cells, g + 2 * cells, &t->info)
-               : grid_means(&e, t->info.order, rmax, 2 * n, nthreads, h, g);
-    if (!ok) break;
-    t->info.interp_error = midpoint_error(d, 2 * n, rmax / (2 * n), h, g, t->info.scale);
-    if (t->info.interp_error <= TOL_INTERP || 4 * n + 1 > NDIST_MAX) break;
-    n *= 2; /* halve the spacing */
+  /* The spacing from the cheapest rule (the interpolation error depends on
+   * how smooth g0 is, which every rule resolves), then the order on the
+   * table's own grid. */
+  double *first = NULL, *h = NULL;
+  n = choose_spacing(&e, rmax, n, nthreads, &t->info, &first);
+  const size_t cells = ((size_t)n + 1) * (size_t)d;
+  int ok = n && (h = malloc(4 * cells * sizeof(double))) != NULL;
+  if (ok) {
+    memcpy(h + 2 * cells, first, 2 * cells * sizeof(double));
+    ok = choose_order(&e, rmax, n, nthreads, h, h + cells, h + 2 * cells, h + 3 * cells, &t->info);
   }
+  free(first);
   free(e.w0);
-  if (ok) ok = (t->val = malloc(((size_t)n + 1) * 2 * (size_t)d * sizeof(float))) != NULL;
+  if (ok) ok = (t->val = malloc(cells * 2 * sizeof(float))) != NULL;
   if (!ok) {
     free(h);
     return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for the haar table");
   }
-  const double *g = h + (2 * (size_t)n + 1) * (size_t)d;
+  const double *g = h + cells;
   t->width = d;
   t->ndist = n + 1;
   t->rmax = rmax;
@@ -344,8 +420,8 @@ symgnn_status symgnn_haar_table_build(symgnn_haar_table *t, const symgnn_encoder
   t->inv_dr = 1.0 / t->dr;
   for (size_t i = 0; i <= (size_t)n; ++i)
     for (int k = 0; k < d; ++k) {
-      t->val[2 * i * d + k] = (float)h[2 * i * d + k];
-      t->val[(2 * i + 1) * d + k] = (float)(t->dr * g[2 * i * d + k]);
+      t->val[2 * i * d + k] = (float)h[i * d + k];
+      t->val[(2 * i + 1) * d + k] = (float)(t->dr * g[i * d + k]);
     }
   t->info.ndist = t->ndist;
   t->info.dr = t->dr;
