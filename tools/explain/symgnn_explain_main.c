@@ -240,6 +240,7 @@ static void explain_all(const cli *c, symgnn_model *m, const symgnn_graph_view *
         printf("atom %lld: %d nodes, %lld edges, prediction %.6f -> %.6f, %.2f s\n",
                (long long)ids[targets[k]], out[k].nodes, (long long)out[k].edges, out[k].r.pred0,
                out[k].r.pred, out[k].seconds);
+      fflush(stdout); /* progress of long runs */
     }
     symgnn_trainer_free(tr);
   }
