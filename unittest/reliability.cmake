@@ -24,3 +24,20 @@ add_executable(test_graph_limits test_graph_limits.cpp)
 target_link_libraries(test_graph_limits PRIVATE symgnn_core GTest::gtest_main)
 target_include_directories(test_graph_limits PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 gtest_discover_tests(test_graph_limits)
+
+# Fuzz smoke runs (tools/fuzz, built only by clang with libFuzzer, e.g. by
+# scripts/sanitize.sh): each harness over its seed corpus, then a few seconds
+# of mutations. New inputs go to a scratch directory listed first, never into
+# the committed corpus; a crash is written next to it.
+set(SYMGNN_FUZZ_SECONDS 3 CACHE STRING "Mutation time of each fuzz smoke test (seconds)")
+foreach(h model xyz config)
+  if(TARGET fuzz_${h})
+    set(scratch ${CMAKE_CURRENT_BINARY_DIR}/fuzz_scratch_${h})
+    file(MAKE_DIRECTORY ${scratch})
+    add_test(NAME fuzz_smoke_${h}
+      COMMAND fuzz_${h} -max_total_time=${SYMGNN_FUZZ_SECONDS} -timeout=20 -rss_limit_mb=2048
+              -artifact_prefix=${CMAKE_CURRENT_BINARY_DIR}/fuzz_crash_${h}_ ${scratch}
+              ${CMAKE_SOURCE_DIR}/tools/fuzz/corpus/${h})
+    set_tests_properties(fuzz_smoke_${h} PROPERTIES TIMEOUT 120)
+  endif()
+endforeach()

@@ -270,27 +270,35 @@ static void prefix_path(char *msg, size_t msglen, const char *path) {
   free(copy);
 }
 
-int symgnn_xyz_read(const char *path, const char *label_col, symgnn_xyz **out, char *msg,
-                    size_t msglen) {
+int symgnn_xyz_read_stream(FILE *f, const char *name, const char *label_col, symgnn_xyz **out,
+                           char *msg, size_t msglen) {
   *out = NULL;
-  line_reader r = {fopen(path, "r"), NULL, 0, 0, 0};
-  if (!r.f) return symgnn_xyz_fail(msg, msglen, "%s: cannot open: %s", path, strerror(errno));
+  line_reader r = {f, NULL, 0, 0, 0};
   symgnn_xyz *x = calloc(1, sizeof *x);
   int rc = x ? 0 : symgnn_xyz_fail(msg, msglen, "out of memory");
   if (x) {
     x->col_label = -1;
     rc = read_frame(x, &r, label_col, msg, msglen);
   }
-  if (!rc && ferror(r.f)) rc = symgnn_xyz_fail(msg, msglen, "read error: %s", strerror(errno));
+  if (!rc && ferror(f)) rc = symgnn_xyz_fail(msg, msglen, "read error: %s", strerror(errno));
   free(r.buf);
-  fclose(r.f);
   if (rc) {
     symgnn_xyz_free(x);
-    prefix_path(msg, msglen, path);
+    prefix_path(msg, msglen, name);
     return -1;
   }
   *out = x;
   return 0;
+}
+
+int symgnn_xyz_read(const char *path, const char *label_col, symgnn_xyz **out, char *msg,
+                    size_t msglen) {
+  *out = NULL;
+  FILE *f = fopen(path, "r");
+  if (!f) return symgnn_xyz_fail(msg, msglen, "%s: cannot open: %s", path, strerror(errno));
+  const int rc = symgnn_xyz_read_stream(f, path, label_col, out, msg, msglen);
+  fclose(f);
+  return rc;
 }
 
 void symgnn_xyz_free(symgnn_xyz *x) {

@@ -22,6 +22,7 @@
 #include "symgnn.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,6 +34,10 @@ typedef struct symgnn_xyz symgnn_xyz;
  * column (NULL: no label is looked for). */
 int symgnn_xyz_read(const char *path, const char *label_col, symgnn_xyz **out, char *msg,
                     size_t msglen);
+/* The same from an open stream (read to the end of the first frame, not
+ * closed); `name` starts the messages as the path does for symgnn_xyz_read. */
+int symgnn_xyz_read_stream(FILE *f, const char *name, const char *label_col, symgnn_xyz **out,
+                           char *msg, size_t msglen);
 void symgnn_xyz_free(symgnn_xyz *xyz);
 
 int symgnn_xyz_natoms(const symgnn_xyz *xyz);
