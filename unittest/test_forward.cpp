@@ -1,6 +1,7 @@
 // Forward pass against an independent naive implementation (per-edge loops,
 // double precision, BatchNorm applied unfolded), plus the symmetry properties
 // the model must have.
+#include "reference_model.h"
 #include "symgnn_ext.h"
 #include "test_support.h"
 
@@ -18,137 +19,13 @@ using namespace symgnn_test;
 
 namespace {
 
-// Naive reference: straight from the model spec, section 4, eval mode, mean over transforms.
-struct Reference {
-  const symgnn_model *m;
-  const symgnn_layout *L;
-  const float *p, *s;
-  explicit Reference(const symgnn_model *model)
-      : m(model), L(symgnn_model_layout(model)), p(symgnn_model_params_const(model)),
-        s(symgnn_model_stats_const(model)) {}
-
-  std::vector<double> linear(const symgnn_lin_ref &r, const std::vector<double> &x) const {
-    std::vector<double> y(r.out);
-    for (int j = 0; j < r.out; ++j) {
-      double a = p[r.b + j];
-      for (int i = 0; i < r.in; ++i) a += (double)p[r.w + (size_t)j * r.in + i] * x[i];
-      y[j] = a;
-    }
-    return y;
-  }
-  void bn(const symgnn_bn_ref &r, std::vector<double> &x) const {
-    for (int i = 0; i < r.width; ++i)
-      x[i] = (x[i] - s[r.mean + i]) / std::sqrt((double)s[r.var + i] + 1e-5) * p[r.gamma + i] +
-             p[r.beta + i];
-  }
-  static void relu(std::vector<double> &x) {
-    for (double &v : x) v = std::max(0.0, v);
-  }
-  std::vector<double> matvec(size_t off, int rows, int cols, const std::vector<double> &x) const {
-    std::vector<double> y(rows, 0.0);
-    for (int j = 0; j < rows; ++j)
-      for (int i = 0; i < cols; ++i) y[j] += (double)p[off + (size_t)j * cols + i] * x[i];
-    return y;
-  }
-
-  std::vector<double> run(const symgnn_graph_view &g) const {
-    const int d = L->width, n = g.nlocal;
-    const int64_t E = g.offsets[n];
-    std::vector<std::vector<double>> h(n), e(E);
-    for (int i = 0; i < n; ++i) {
-      std::vector<double> x(p + L->emb + (size_t)g.species[i] * d,
-                            p + L->emb + (size_t)(g.species[i] + 1) * d);
-      bn(L->node_bn0, x);
-      relu(x);
-      x = linear(L->node_lin, x);
-      bn(L->node_bn1, x);
-      relu(x);
-      h[i] = x;
-    }
-    const int K = symgnn_model_ntransforms(m);
-    const double *O = symgnn_model_transforms(m);
-    for (int64_t k = 0; k < E; ++k) {
-      e[k].assign(d, 0.0);
-      for (int t = 0; t < K; ++t) {
-        std::vector<double> x(3, 0.0);
-        for (int c = 0; c < 3; ++c)
-          for (int r = 0; r < 3; ++r) x[c] += g.disp[3 * k + r] * O[9 * t + 3 * r + c];
-        x = linear(L->edge_lin0, x);
-        bn(L->edge_bn0, x);
-        relu(x);
-        x = linear(L->edge_lin1, x);
-        bn(L->edge_bn1, x);
-        relu(x);
-        for (int j = 0; j < d; ++j) e[k][j] += x[j] / K;
-      }
-    }
-    for (int l = 0; l < L->nlayers; ++l) {
-      const symgnn_layer_ref &r = L->layer[l];
-      const int H = r.heads, hw = r.hw;
-      const bool last = (l == L->nlayers - 1);
-      std::vector<std::vector<double>> a(n), b(n), z(n), m(n, std::vector<double>(hw, 0.0));
-      for (int i = 0; i < n; ++i) {
-        a[i] = matvec(r.w_ni, hw, d, h[i]);
-        b[i] = matvec(r.w_nj, hw, d, h[i]);
-        z[i] = matvec(r.w_src, hw, d, h[i]);
-      }
-      std::vector<std::vector<double>> f(E);
-      std::vector<std::vector<double>> logit(E, std::vector<double>(H, 0.0));
-      for (int t = 0; t < n; ++t)
-        for (int64_t k = g.offsets[t]; k < g.offsets[t + 1]; ++k) {
-          const std::vector<double> c = matvec(r.w_fij, hw, d, e[k]);
-          f[k].resize(hw);
-          for (int q = 0; q < hw; ++q) {
-            const double u = a[g.src[k]][q] + b[t][q] + c[q] + p[r.bias + q];
-            f[k][q] = u > 0 ? u : 0.01 * u;
-            logit[k][q / d] += f[k][q] * p[r.attn + q];
-          }
-        }
-      for (int t = 0; t < n; ++t)
-        for (int hh = 0; hh < H; ++hh) {
-          double sum = 0.0;
-          for (int64_t k = g.offsets[t]; k < g.offsets[t + 1]; ++k) sum += std::exp(logit[k][hh]);
-          for (int64_t k = g.offsets[t]; k < g.offsets[t + 1]; ++k) {
-            const double att = std::exp(logit[k][hh]) / sum;
-            for (int q = hh * d; q < (hh + 1) * d; ++q) m[t][q] += att * z[g.src[k]][q];
-          }
-        }
-      auto merge = [&](const std::vector<double> &v) {
-        if (!last) return v;
-        std::vector<double> out(d, 0.0);
-        for (int q = 0; q < hw; ++q) out[q % d] += v[q] / H;
-        return out;
-      };
-      for (int t = 0; t < n; ++t) {
-        std::vector<double> x = merge(m[t]);
-        bn(r.bn_node, x);
-        x = linear(r.proj_node, x);
-        for (int j = 0; j < d; ++j) h[t][j] += x[j];
-      }
-      if (!last)
-        for (int64_t k = 0; k < E; ++k) {
-          std::vector<double> x = merge(f[k]);
-          bn(r.bn_edge, x);
-          x = linear(r.proj_edge, x);
-          for (int j = 0; j < d; ++j) e[k][j] += x[j];
-        }
-    }
-    double mean, std;
-    symgnn_model_label_norm(m, &mean, &std);
-    std::vector<double> out(n);
-    for (int t = 0; t < n; ++t) {
-      std::vector<double> x = h[t];
-      for (int k = 0; k < L->decoder_depth; ++k) {
-        x = linear(L->dec[k].lin, x);
-        bn(L->dec[k].bn, x);
-        const double slope = p[L->dec[k].prelu];
-        for (double &v : x) v = v > 0 ? v : slope * v;
-      }
-      out[t] = linear(L->out, x)[0] * std + mean;
-    }
-    return out;
-  }
-};
+// The naive double reference (unittest/reference_model.h) in eval mode, with
+// the model's own transforms.
+std::vector<double> reference_eb(const symgnn_model *m, const symgnn_graph_view &v) {
+  const double *O = symgnn_model_transforms(m);
+  const std::vector<double> t(O, O + 9 * (size_t)symgnn_model_ntransforms(m));
+  return ReferenceModel(m, true).predict_eb(v, t);
+}
 
 const double kBox[9] = {19.9, 0, 0, 0, 19.9, 0, 0, 0, 19.9};
 
@@ -205,7 +82,7 @@ void expect_matches_reference(const symgnn_model *m, int n, unsigned seed,
   symgnn_graph *g = nullptr;
   ASSERT_EQ(symgnn_graph_build(n, pos.data(), kBox, sp.data(), 5.0, &g, &err), SYMGNN_OK);
   const symgnn_graph_view v = symgnn_graph_get_view(g);
-  const std::vector<double> ref = Reference(m).run(v);
+  const std::vector<double> ref = reference_eb(m, v);
   const std::vector<double> got = predict(m, pos, kBox, sp);
   double spread = 0.0;
   for (double r : ref) spread = std::max(spread, std::fabs(r - ref[0]));
