@@ -180,7 +180,7 @@ runner)
   # the plugin named with -var plugin this time (the copies above use LAMMPS_PLUGIN_PATH)
   LMP=$LMP LAMMPS_PLUGIN_PATH=/nonexistent SYMGNN_NP=2 "$REPO/examples/run.sh" eb-map \
     "$WORK/runner" -var quick yes -var plugin "$PLUGIN_DIR/symgnnplugin.so"
-  grep -q "^Loading plugin: SymGNN" "$WORK/runner/screen.txt" || die "runner: the plugin was not loaded by -var plugin"
+  grep -q "^USER-SYMGNN .* plugin: compute symgnn/eb" "$WORK/runner/screen.txt" || die "runner: the plugin was not loaded by -var plugin"
   check_dump "$WORK/runner/eb-map.dump" 108
   check_png "$WORK/runner/eb-map-map.png"
   check_png "$WORK/runner/eb-map-hist.png"
