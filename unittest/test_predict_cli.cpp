@@ -6,11 +6,14 @@
 #include "symgnn_xyz.h"
 
 #include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <random>
@@ -50,6 +53,7 @@ protected:
     dir_ = buf.data();
   }
   void TearDown() override {
+    umount((dir_ + "/tmpfs").c_str()); // FullDiskKeepsThePreviousOutput's, if still mounted
     symgnn_model_free(model_);
     std::system(("rm -rf '" + dir_ + "'").c_str());
   }
@@ -356,6 +360,35 @@ TEST_F(PredictCli, IsolatedAtomIsWarnedAbout) {
             std::string::npos)
       << r.err;
   EXPECT_EQ(r.keys.at("atoms"), "3");
+}
+
+// A full disk while the output is written: a clear error naming the file and
+// the system error, the previous output intact, no temporary left. Needs a
+// small tmpfs (root, or a container that permits mount); skipped otherwise.
+TEST_F(PredictCli, FullDiskKeepsThePreviousOutput) {
+  const std::string mnt = path("tmpfs");
+  mkdir(mnt.c_str(), 0755);
+  if (mount("symgnn-test", mnt.c_str(), "tmpfs", 0, "size=256k") != 0)
+    GTEST_SKIP() << "cannot mount a small tmpfs at " << mnt << " (" << std::strerror(errno)
+                 << "): needs root or CAP_SYS_ADMIN";
+  const std::string model = write_model();
+  const std::string in = write_config("in.extxyz", 30, 10.0, 2.0);
+  const std::string out = mnt + "/out.extxyz";
+  ToolRun r = invoke({model, in, "-o", out});
+  EXPECT_EQ(r.status, 0) << r.err;
+  const std::string before = slurp(out);
+  ASSERT_FALSE(before.empty());
+  std::system(("dd if=/dev/zero of='" + mnt + "/filler' bs=4k 2>/dev/null").c_str());
+  r = invoke({model, in, "-o", out});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("symgnn-predict: error: cannot write '" + mnt +
+                       "/out.extxyz' (via the temporary '" + mnt + "/out.extxyz.tmp"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("No space left on device"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(out), before) << "the previous output changed";
+  const int left = std::system(("ls '" + mnt + "' | grep -q tmp").c_str());
+  EXPECT_NE(left, 0) << "a temporary file was left behind";
 }
 
 TEST_F(PredictCli, UsageErrorsExitTwo) {

@@ -108,7 +108,8 @@ int symgnn_xyz_write_with_column(const symgnn_xyz *x, const char *path, const ch
     const int bad = write_body(x, f, rep, props, values) != 0 || fchmod(fd, 0644) != 0;
     const int err = errno;
     if (fclose(f) != 0 || bad)
-      rc = symgnn_xyz_fail(msg, msglen, "cannot write '%s': %s", tmp, strerror(bad ? err : errno));
+      rc = symgnn_xyz_fail(msg, msglen, "cannot write '%s' (via the temporary '%s'): %s", path, tmp,
+                           strerror(bad ? err : errno));
     else if (rename(tmp, path) != 0)
       rc = symgnn_xyz_fail(msg, msglen, "cannot rename '%s' to '%s': %s", tmp, path,
                            strerror(errno));
