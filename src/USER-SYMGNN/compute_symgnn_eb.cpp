@@ -523,8 +523,12 @@ void ComputeSymGNNEB::remember_configuration()
 {
   const int nlocal = atom->nlocal;
   last_step = update->ntimestep;
-  last_x.assign(&atom->x[0][0], &atom->x[0][0] + 3 * (size_t) nlocal);
-  last_tag.assign(atom->tag, atom->tag + nlocal);
+  last_x.clear();
+  last_tag.clear();
+  if (nlocal > 0) {    // a rank without atoms may have no per-atom arrays at all
+    last_x.assign(&atom->x[0][0], &atom->x[0][0] + 3 * (size_t) nlocal);
+    last_tag.assign(atom->tag, atom->tag + nlocal);
+  }
   last_type_mask.resize(2 * (size_t) nlocal);
   for (int i = 0; i < nlocal; ++i) {
     last_type_mask[2 * i] = atom->type[i];
@@ -543,8 +547,9 @@ bool ComputeSymGNNEB::same_as_last_evaluation()
   if (last_step != update->ntimestep) return false;
   const int nlocal = atom->nlocal;
   int same = (size_t) nlocal == last_tag.size() && box_now() == last_box &&
-      std::equal(last_tag.begin(), last_tag.end(), atom->tag) &&
-      (nlocal == 0 || std::equal(last_x.begin(), last_x.end(), &atom->x[0][0]));
+      (nlocal == 0 ||
+       (std::equal(last_tag.begin(), last_tag.end(), atom->tag) &&
+        std::equal(last_x.begin(), last_x.end(), &atom->x[0][0])));
   for (int i = 0; same && i < nlocal; ++i)
     same = last_type_mask[2 * i] == atom->type[i] &&
         last_type_mask[2 * i + 1] == (atom->mask[i] & groupbit);
