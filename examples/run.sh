@@ -34,8 +34,8 @@ if [ -z "${LMP:-}" ] || [ -z "${LAMMPS_POTENTIALS:-}" ]; then
   # shellcheck disable=SC1090
   source "$env_file"
 fi
-LMP=${LMP:-$LMP_PLAIN}
-[ -x "$LMP" ] || die "LMP=$LMP is not an executable"
+LMP=${LMP:-${LMP_PLAIN:-}}
+[ -x "$LMP" ] || die "no lmp executable (LMP='$LMP', LMP_PLAIN of $env_file): set LMP to your lmp"
 export LAMMPS_PLUGIN_PATH=${LAMMPS_PLUGIN_PATH:-${SYMGNN_BUILD_DIR:-$REPO/build}/plugin}
 export LAMMPS_POTENTIALS=$LAMMPS_POTENTIALS:$REPO/potentials
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
