@@ -9,7 +9,8 @@
 # quick: 3 glasses of 108 atoms and 2 epochs (a test of the pipeline, not a useful model).
 # Environment (filled in as examples/run.sh does): LMP, LAMMPS_PLUGIN_PATH, LAMMPS_POTENTIALS,
 # SYMGNN_TRAIN (symgnn-train; default <SYMGNN_BUILD_DIR or ./build>/tools/train/symgnn-train),
-# SYMGNN_NP (MPI ranks of the LAMMPS runs, default 2).
+# SYMGNN_NP (MPI ranks of the LAMMPS runs, default 2). A copy of this directory elsewhere runs
+# the same way when LMP, LAMMPS_PLUGIN_PATH, LAMMPS_POTENTIALS and SYMGNN_TRAIN are set.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -66,7 +67,8 @@ echo "[train-your-own] 3/4 training ($train train.yaml; log: $out/train.log)"
 echo "[train-your-own] 4/4 the new model in LAMMPS (in.use-model) on $test_glass"
 lmp in.use-model use-model -var glass "$test_glass"
 grep '^your model on' use-model.screen
-# the labels of the first glass as an EB map and histogram (examples/eb-plot.gp)
-if command -v gnuplot >/dev/null; then
+# the labels of the first glass as an EB map and histogram (examples/eb-plot.gp, when this
+# script runs from the repository and gnuplot is there)
+if [ -f "$REPO/examples/eb-plot.gp" ] && command -v gnuplot >/dev/null; then
   gnuplot -c "$REPO/examples/eb-plot.gp" glass-1.dump glass-1 "train-your-own: labels of glass-1"
 fi
