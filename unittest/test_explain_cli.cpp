@@ -9,11 +9,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <vector>
 
@@ -152,6 +154,46 @@ TEST_F(ExplainCli, FilesOfEveryAtomSameOnOneAndTwoThreadsAndStatistics) {
   EXPECT_NE(s.out.find("targets: 3"), std::string::npos) << s.out;
   for (const char *f : {"stats_distance.dat", "stats_hop.dat", "stats_rings.dat"})
     EXPECT_GT(slurp(path("a") + "/" + f).size(), 50u) << f;
+}
+
+// symgnn-explain-h1 on a hand-made target: six atoms on a puckered hexagonal ring
+// (radius 2.5 A) around an empty centre have one H1 loop, the ring; its edges are
+// the most important, the self-loops the least.
+TEST_F(ExplainCli, H1LoopOfAHexagonalRing) {
+#ifndef SYMGNN_EXPLAIN_H1_EXE
+  GTEST_SKIP() << "symgnn-explain-h1 not built (GUDHI or CGAL missing)";
+#else
+  const std::string d = path("ring");
+  ASSERT_EQ(mkdir(d.c_str(), 0755), 0);
+  std::ofstream(d + "/summary.csv") << "id,nodes,edges,eb_pred_ev,eb_masked_ev,sq_change,loss,"
+                                       "seconds\n1,6,24,0,0,0,0,0\n";
+  std::vector<double> p;
+  std::ofstream nodes(d + "/atom1_nodes.csv");
+  nodes << "id,hop,x,y,z\n";
+  for (int i = 0; i < 6; ++i) {
+    const double a = M_PI / 3.0 * i;
+    p.insert(p.end(), {2.5 * std::cos(a), 2.5 * std::sin(a), i % 2 ? 0.3 : -0.3});
+    nodes << i + 1 << "," << (i == 0 ? 0 : 1) << "," << p[3 * i] << "," << p[3 * i + 1] << ","
+          << p[3 * i + 2] << "\n";
+  }
+  nodes.close();
+  std::ofstream edges(d + "/atom1_edges.csv");
+  edges << "src_id,dst_id,length,dist_to_target,hop,mask\n";
+  for (int i = 0; i < 6; ++i)
+    for (int j = 0; j < 6; ++j) {
+      const int sep = std::min((i - j + 6) % 6, (j - i + 6) % 6);
+      if (sep == 3) continue; // beyond the cutoff
+      const double mask = sep == 1 ? 0.9 : (sep == 2 ? 0.5 : 0.01);
+      edges << j + 1 << "," << i + 1 << ",2.5,0," << (i || j ? 1 : 0) << "," << mask << "\n";
+    }
+  edges.close();
+  const ToolRun r = invoke(SYMGNN_EXPLAIN_H1_EXE, {d, "--top", "3"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("H1 loops per target: 1.0"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("important mean 1.00 loops"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("least     mean 0.00 loops"), std::string::npos) << r.out;
+  EXPECT_EQ(invoke(SYMGNN_EXPLAIN_H1_EXE, {d, "--top", "0"}).status, 2);
+#endif
 }
 
 // Nodes 0..5: triangle 0-1-4, square 0-1-2-3, node 5 hanging on 0, a long

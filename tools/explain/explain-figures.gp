@@ -3,7 +3,8 @@
 # reads DIR/stats_{distance,hop,rings}.dat and writes OUTDIR/explain-distance.png (distance
 # from the target of the atoms on important edges vs all subgraph atoms, fraction per 0.5 A),
 # OUTDIR/explain-hop.png (hop of important vs all edges) and OUTDIR/explain-rings.png (mean
-# number of primitive rings through important, random, median and least important edges).
+# number of primitive rings through important, random, median and least important edges) and
+# OUTDIR/explain-h1.png (mean number of H1 loops through them, from DIR/stats_h1.dat).
 if (ARGC < 2) { print "usage: gnuplot -c explain-figures.gp DIR OUTDIR"; exit status 2 }
 dir = ARG1
 out = ARG2
@@ -39,3 +40,8 @@ set boxwidth 0.6
 set style fill solid 0.7 noborder
 unset key
 plot dir."/stats_rings.dat" index 1 using 2:3:xtic(1) with boxes lc rgb "#c03020"
+
+set output out."/explain-h1.png"
+set title "H1 loops (alpha filtration, GUDHI) through an edge"
+set ylabel "mean number of loops"
+plot dir."/stats_h1.dat" using 2:3:xtic(1) with boxes lc rgb "#c03020"

@@ -4,7 +4,8 @@
 # builds symgnn-explain in build-figures/ unless it is there, explains the 50 atoms of
 # train6.extxyz closest to the cell centre with the shipped potential (500 Adam steps each,
 # the defaults), aggregates them and writes doc/figures/explain-*.png and
-# doc/figures/explain-stats.txt. DATA_DIR: the Cu64Zr36 data set (../shared/data/cuzr-eb).
+# doc/figures/explain-stats.txt (GUDHI and CGAL needed: scripts/install-deps.sh).
+# DATA_DIR: the Cu64Zr36 data set (../shared/data/cuzr-eb).
 set -eu
 data=${1:-../shared/data/cuzr-eb}
 threads=${2:-2}
@@ -13,14 +14,17 @@ if [ ! -f "$data/train6.extxyz" ]; then
   exit 1
 fi
 bin=build-figures/tools/explain
-if [ ! -x "$bin/symgnn-explain" ] || [ ! -x "$bin/symgnn-explain-stats" ]; then
+if [ ! -x "$bin/symgnn-explain" ] || [ ! -x "$bin/symgnn-explain-stats" ] ||
+  [ ! -x "$bin/symgnn-explain-h1" ]; then
   cmake -S . -B build-figures -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build build-figures -j"$threads" --target symgnn-explain symgnn-explain-stats
+  cmake --build build-figures -j"$threads" --target symgnn-explain symgnn-explain-stats \
+    symgnn-explain-h1
 fi
 out=$(mktemp -d "${TMPDIR:-/tmp}/symgnn-explain-figures.XXXXXX")
 "$bin/symgnn-explain" potentials/CuZr-symgnn.model "$data/train6.extxyz" --central 50 \
   --threads "$threads" -o "$out" >/dev/null
 "$bin/symgnn-explain-stats" "$out" >"$out/stats.txt"
+"$bin/symgnn-explain-h1" "$out" >>"$out/stats.txt"
 mkdir -p doc/figures
 gnuplot -c tools/explain/explain-figures.gp "$out" doc/figures
 cat "$out/stats.txt" "$out/summary.csv" >doc/figures/explain-stats.txt.tmp
