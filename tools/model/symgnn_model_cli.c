@@ -170,7 +170,7 @@ static int set_option(create_opts *o, const char *name, const char *value) {
     if (!parse_uint(value, 1, SYMGNN_MODEL_MAX_TRANSFORMS, &u)) return 0;
     o->ntransforms = (int)u;
   } else if (strcmp(name, "--width") == 0) {
-    if (!parse_uint(value, 1, 4096, &u)) return 0;
+    if (!parse_uint(value, 1, SYMGNN_MODEL_MAX_WIDTH, &u)) return 0;
     o->arch.width = (int)u;
   } else if (strcmp(name, "--decoder-depth") == 0) {
     if (!parse_uint(value, 0, SYMGNN_MAX_LAYERS, &u)) return 0;
