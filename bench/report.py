@@ -173,7 +173,7 @@ def med(d, key):
     return statistics.median(xs) if xs else None
 
 
-# the shipped potential (issue 9): haar forward vs the same weights with K = 1
+# the shipped potential: haar forward vs the same weights with K = 1
 shipped = {}  # (n, t) -> dict of stats
 for n in PEER_SIZES:
     for t in (1, 2):
@@ -293,7 +293,7 @@ w("Cu64Zr36 in every case. 32000 and 256000 atoms are periodic replicas of train
 w("")
 
 # ------------------------------------------------------------------ summary 9
-w("## Summary against the targets of issue 9 (the shipped potential)")
+w("## Summary against the performance targets (the shipped potential)")
 w("")
 w("The shipped potential is `potentials/CuZr-symgnn.model` (symmetrization `haar`: the exact "
   "O(3) average of the edge encoder, tabulated in the edge length when the model is prepared). "
@@ -335,7 +335,7 @@ else:
 w("")
 
 # ------------------------------------------------------------------ summary
-w("## Summary against the targets of issue 5")
+w("## Summary against the performance targets (random K = 2 model)")
 w("")
 w("| target | measured | status |")
 w("|---|---|---|")
@@ -450,7 +450,8 @@ w("")
 w("## 1. Cross-check: PyTorch peer vs `symgnn-predict` on train0")
 w("")
 w("The peer (`bench/torch_symgnn.py`) reads the model file itself (struct, CRC-32 via "
-  "zlib.crc32), builds the model of spec section 4 with unfolded `nn.BatchNorm1d` in eval mode, "
+  "zlib.crc32), builds the model of the released code (GitHub haoyuli02/SymGNN) with "
+  "unfolded `nn.BatchNorm1d` in eval mode, "
   "and runs on the graph the C core built (dumped by `symgnn-bench-forward --dump-graph`, so "
   "both see identical edges). Its EB per atom is compared with the `eb_pred` column that "
   "`symgnn-predict -o` writes. An untrained model predicts nearly the same value for every "

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# USER-SYMGNN benchmark (issue 5): builds what it needs, runs every measurement and writes
+# USER-SYMGNN benchmark: builds what it needs, runs every measurement and writes
 # bench/RESULTS.md. See bench/README.md for what is measured and how.
 #   bench/run.sh                      everything (30 to 45 minutes on 2 cores)
 #   BENCH_SECTIONS="check forward" bench/run.sh     only some sections

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """PyTorch peer of the USER-SYMGNN forward pass and training step, for bench/run.sh.
 
-A straightforward PyTorch implementation of SymGNN as in the model spec, section 4
-(/work/shared/docs/symgnn-model.md), written independently of the C core:
+A straightforward PyTorch implementation of the SymGNN forward pass of the released code
+(GitHub haoyuli02/SymGNN, models/models.py), written independently of the C core:
 BatchNorm layers are real nn.BatchNorm1d modules with running statistics (nothing
 folded), the edge softmax and the aggregation use scatter_reduce/index_add_, and the
 edge encoder is the MEAN of phi over the model's K stored transforms (x' = x O, row
@@ -216,7 +216,7 @@ def read_graph(path):
 
 
 def build_graph(torch, lattice, pos, cutoff):
-    """Periodic cutoff graph of the model spec, built by the peer itself: every periodic image
+    """Periodic cutoff graph of the released code, built by the peer itself: every periodic image
     j' of every atom j with |r_i - r_j'| < cutoff is an edge j -> i (the self-loop i -> i
     included), displacement r_dst - r_src. Vectorized cell list: cells at least one cutoff
     thick along each lattice direction, each atom tested against the atoms of the 27 cells
@@ -271,7 +271,7 @@ def build_graph(torch, lattice, pos, cutoff):
 # ------------------------------------------------------------------ torch model
 
 def build_model(torch, m):
-    """nn.Module of spec section 4 with the weights of the model dict m."""
+    """nn.Module of the released SymGNN model with the weights of the model dict m."""
     nn, F = torch.nn, torch.nn.functional
     d, lay = m["width"], layout(m)
     P, S = torch.from_numpy(m["params"]), torch.from_numpy(m["stats"])
@@ -298,8 +298,8 @@ def build_model(torch, m):
         return mod
 
     class EGAT(nn.Module):
-        """DGL EGATConv semantics (spec 4.3): edge scores, per-destination softmax,
-        attention-weighted sum of the source values."""
+        """DGL EGATConv semantics (as the released code calls it): edge scores,
+        per-destination softmax, attention-weighted sum of the source values."""
 
         def __init__(self, L):
             super().__init__()

@@ -413,7 +413,7 @@ TEST(ModelLayout, DefaultArchitectureHasThePapersParameterCount) {
   symgnn_layout lay;
   symgnn_error err{};
   ASSERT_EQ(symgnn_layout_build(&a, &lay, &err), SYMGNN_OK) << err.message;
-  EXPECT_EQ(lay.nparams, 102373u); // spec section 4.6
+  EXPECT_EQ(lay.nparams, 102373u); // released PyTorch model's count (doc/model-format.md)
   // mean and var for every BN: 4 encoder BNs and 4 decoder BNs of 32, two per layer of 32H.
   size_t bn_widths = 8 * 32;
   for (int l = 0; l < 4; ++l) bn_widths += 2 * static_cast<size_t>(l == 3 ? 32 : 32 * a.heads[l]);

@@ -1,4 +1,4 @@
-/* Eval-mode forward pass of SymGNN (model spec section 4), in blocks of
+/* Eval-mode forward pass of SymGNN (doc/model-format.md), in blocks of
  * destination atoms so no edges x (width*heads) tensor exists for the whole
  * system. Steps are exposed one by one so LAMMPS can refresh ghost node states
  * between message-passing layers. */
