@@ -1,4 +1,4 @@
-# Reliability tests (issue 14): hostile data files, coincident atoms, trainer
+# Reliability tests: hostile data files, coincident atoms, trainer
 # faults. Included from unittest/CMakeLists.txt.
 
 # Every declared extended-XYZ column checked against its type; garbage never
