@@ -13,15 +13,25 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char out_dir[64], out_file[96];
+
+/* At exit: the private directory goes, with the last file written there. */
+static void remove_out_dir(void) {
+  unlink(out_file);
+  rmdir(out_dir);
+}
+
 /* A private directory for the written files, on tmpfs when there is one. */
 static const char *out_path(void) {
-  static char path[256];
-  if (path[0]) return path;
-  static char dir[] = "/dev/shm/symgnn-fuzz-XXXXXX", alt[] = "/tmp/symgnn-fuzz-XXXXXX";
-  const char *d = mkdtemp(dir) ? dir : mkdtemp(alt);
-  if (!d) abort();
-  snprintf(path, sizeof path, "%s/out.extxyz", d);
-  return path;
+  if (out_file[0]) return out_file;
+  snprintf(out_dir, sizeof out_dir, "/dev/shm/symgnn-fuzz-XXXXXX");
+  if (!mkdtemp(out_dir)) {
+    snprintf(out_dir, sizeof out_dir, "/tmp/symgnn-fuzz-XXXXXX");
+    if (!mkdtemp(out_dir)) abort();
+  }
+  snprintf(out_file, sizeof out_file, "%s/out.extxyz", out_dir);
+  atexit(remove_out_dir);
+  return out_file;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
