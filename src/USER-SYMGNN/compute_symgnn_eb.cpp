@@ -44,6 +44,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 
@@ -460,6 +461,7 @@ void ComputeSymGNNEB::build_graph()
   for (int ii = 0; ii < list->inum; ++ii) row_of_atom[list->ilist[ii]] = ii;
 
   const double cutsq = cutoff * cutoff;
+  const double minsq = SYMGNN_MIN_DISTANCE * SYMGNN_MIN_DISTANCE;
   std::vector<Edge> edges;
   offsets.assign(1, 0);
   src.clear();
@@ -477,8 +479,14 @@ void ComputeSymGNNEB::build_graph()
       const double dx = x[i][0] - x[j][0];
       const double dy = x[i][1] - x[j][1];
       const double dz = x[i][2] - x[j][2];
-      if (dx * dx + dy * dy + dz * dz < cutsq)
-        edges.push_back({tag[j], {dx, dy, dz}, node_of_atom[j]});
+      const double rsq = dx * dx + dy * dy + dz * dz;
+      // the core refuses these too, but it can only name graph nodes, not atom IDs
+      if (rsq < minsq)
+        error->one(FLERR,
+                   "Compute symgnn/eb: atoms {} and {} are {:.3g} Angstrom apart, closer than the "
+                   "minimum distance {} Angstrom (coincident or duplicated atoms)",
+                   tag[i], tag[j], std::sqrt(rsq), SYMGNN_MIN_DISTANCE);
+      if (rsq < cutsq) edges.push_back({tag[j], {dx, dy, dz}, node_of_atom[j]});
     }
     std::sort(edges.begin(), edges.end(), edge_before);
     for (const Edge &e : edges) {
