@@ -642,7 +642,8 @@ TEST_F(TrainerRun, BadConfigsAndDataAreReported) {
   const std::vector<Case> cases = {
       {"unknown key", head + "  train: [../train0.extxyz]\n  colour: blue\n",
        "train.yaml:5: unknown key 'colour' in section 'data'"},
-      {"missing file", head + "  train: [../absent.extxyz]\n", "absent.extxyz"},
+      {"missing file", head + "  train: [../absent.extxyz]\n",
+       "absent.extxyz: cannot open: No such file or directory (relative paths in "},
       {"unknown element", head + "  train: [../alien.extxyz]\n",
        "unknown species 'Al' (atom 3, line 5)"},
       {"missing label", head + "  train: [../nolabel.extxyz]\n", "no label column 'eb'"},

@@ -90,8 +90,15 @@ static int load_data(run_ctx *x) {
   symgnn_tr_config *c = &x->cfg;
   if (symgnn_tr_set_load(&x->train, c->train_files, c->ntrain, c->label, x->model, x->msg,
                          sizeof x->msg) ||
-      symgnn_tr_set_load(&x->val, c->val_files, c->nval, c->label, x->model, x->msg, sizeof x->msg))
+      symgnn_tr_set_load(&x->val, c->val_files, c->nval, c->label, x->model, x->msg,
+                         sizeof x->msg)) {
+    if (strstr(x->msg, "cannot open")) { /* say where relative data paths point */
+      const size_t n = strlen(x->msg);
+      snprintf(x->msg + n, sizeof x->msg - n,
+               " (relative paths in %s are taken from the directory of that file)", x->opt->config);
+    }
     return -1;
+  }
   double mean = c->label_mean, std = c->label_std, lo, hi;
   if (!c->norm_given) symgnn_tr_set_label_stats(&x->train, &mean, &std, &lo, &hi);
   if (!(std > 0.0)) {
