@@ -269,14 +269,7 @@ void symgnn_graph_free(symgnn_graph *g) {
 }
 
 symgnn_graph_view symgnn_graph_get_view(const symgnn_graph *g) {
-  symgnn_graph_view v;
-  v.nlocal = g->natoms;
-  v.ntotal = g->natoms;
-  v.species = g->species;
-  v.offsets = g->offsets;
-  v.src = g->src;
-  v.disp = g->disp;
-  return v;
+  return (symgnn_graph_view){g->natoms, g->natoms, g->species, g->offsets, g->src, g->disp};
 }
 
 int64_t symgnn_graph_nedges(const symgnn_graph *g) { return g->nedges; }

@@ -2,6 +2,7 @@
  * all targets of a directory: distances of the atoms on important edges vs
  * all subgraph atoms, hops of important vs all edges, and the primitive
  * rings through important, random, median and least important edges. */
+#include "symgnn_explain_rank.h"
 #include "symgnn_explain_stats.h"
 #include "symgnn_ext.h"
 
@@ -122,18 +123,6 @@ static int read_ids(const char *dir, long long **ids) {
   return rc ? -1 : n;
 }
 
-/* Edge order by decreasing mask, ties by index. */
-typedef struct {
-  float mask;
-  int64_t e;
-} ranked;
-
-static int by_mask(const void *a, const void *b) {
-  const ranked *x = a, *y = b;
-  if (x->mask != y->mask) return x->mask > y->mask ? -1 : 1;
-  return (x->e > y->e) - (x->e < y->e);
-}
-
 static double norm3(const double *p) { return sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2]); }
 
 static void add_dist(double *hist, double r) {
@@ -142,7 +131,8 @@ static void add_dist(double *hist, double r) {
 }
 
 /* Distances: the atoms on the top edges (each once) and all subgraph atoms. */
-static void distances(const symgnn_explanation *x, const ranked *r, int k, char *seen, totals *t) {
+static void distances(const symgnn_explanation *x, const symgnn_ranked_edge *r, int k, char *seen,
+                      totals *t) {
   memset(seen, 0, (size_t)x->n);
   for (int i = 0; i < k; ++i) {
     const int ends[2] = {x->src[r[i].e], x->dst[r[i].e]};
@@ -165,7 +155,7 @@ static void distances(const symgnn_explanation *x, const ranked *r, int k, char 
 }
 
 /* The four edge groups' rings. */
-static void rings(const cli *c, const symgnn_explanation *x, const ranked *r, int k,
+static void rings(const cli *c, const symgnn_explanation *x, const symgnn_ranked_edge *r, int k,
                   const symgnn_bonds *b, symgnn_ring_work *w, symgnn_rng *rng, totals *t) {
   for (int g = 0; g < NGROUP; ++g)
     for (int i = 0; i < k; ++i) {
@@ -197,7 +187,7 @@ static int analyse(const cli *c, long long id, symgnn_rng *rng, totals *t) {
     return -1;
   }
   const int k = x.ne < 2 * c->topk ? (int)(x.ne / 2) : c->topk;
-  ranked *r = malloc((size_t)x.ne * sizeof *r + 1);
+  symgnn_ranked_edge *r = malloc((size_t)x.ne * sizeof *r + 1);
   char *seen = malloc((size_t)x.n + 1);
   symgnn_bonds b;
   symgnn_ring_work w;
@@ -212,7 +202,7 @@ static int analyse(const cli *c, long long id, symgnn_rng *rng, totals *t) {
       r[e].e = e;
       t->hop_all[x.ehop[e] < MAXHOP ? x.ehop[e] : MAXHOP] += 1.0;
     }
-    qsort(r, (size_t)x.ne, sizeof *r, by_mask);
+    symgnn_rank_edges(r, (size_t)x.ne);
     for (int i = 0; i < k; ++i)
       t->hop_top[x.ehop[r[i].e] < MAXHOP ? x.ehop[r[i].e] : MAXHOP] += 1.0;
     distances(&x, r, k, seen, t);

@@ -2,6 +2,7 @@
  * edges, and the subgraph's nodes, each built in memory and written
  * atomically (unique temporary, then rename). */
 #include "symgnn_explain.h"
+#include "symgnn_explain_rank.h"
 #include "symgnn_ext.h"
 
 #include <math.h>
@@ -65,19 +66,6 @@ static void edge_row(text *t, const symgnn_subgraph *sg, const int64_t *ids, con
       sqrt(ps[0] * ps[0] + ps[1] * ps[1] + ps[2] * ps[2]), hop, (double)mask[e]);
 }
 
-/* A (mask, edge) pair for ranking. */
-typedef struct {
-  float mask;
-  int64_t e;
-} ranked;
-
-/* Decreasing mask, ties by increasing edge index. */
-static int by_mask(const void *a, const void *b) {
-  const ranked *x = a, *y = b;
-  if (x->mask != y->mask) return x->mask > y->mask ? -1 : 1;
-  return (x->e > y->e) - (x->e < y->e);
-}
-
 /* Write a finished buffer to dir/atom<id>_<kind>.csv. */
 static symgnn_status flush(text *t, const char *dir, long long id, const char *kind,
                            symgnn_error *err) {
@@ -95,7 +83,7 @@ symgnn_status symgnn_explain_write(const char *dir, const symgnn_subgraph *sg, c
   static const char header[] = "src_id,dst_id,length,dist_to_target,hop,mask\n";
   const long long id = (long long)ids[sg->node[0]];
   int *dst = edge_dst(sg);
-  ranked *r = malloc((size_t)sg->ne * sizeof(ranked) + 1);
+  symgnn_ranked_edge *r = malloc((size_t)sg->ne * sizeof(symgnn_ranked_edge) + 1);
   text t = {NULL, 0, 0, 0};
   if (!dst || !r) {
     free(dst);
@@ -109,7 +97,7 @@ symgnn_status symgnn_explain_write(const char *dir, const symgnn_subgraph *sg, c
     r[e].e = e;
   }
   symgnn_status st = flush(&t, dir, id, "edges", err);
-  qsort(r, (size_t)sg->ne, sizeof *r, by_mask);
+  symgnn_rank_edges(r, (size_t)sg->ne);
   put(&t, "rank,%s", header);
   for (int64_t k = 0; k < sg->ne && k < topk; ++k) {
     put(&t, "%lld,", (long long)k + 1);

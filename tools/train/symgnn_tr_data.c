@@ -178,14 +178,7 @@ int symgnn_tr_batch_build(symgnn_tr_batch *b, const symgnn_tr_set *set, const in
 }
 
 symgnn_graph_view symgnn_tr_batch_view(const symgnn_tr_batch *b) {
-  symgnn_graph_view v;
-  v.nlocal = b->nlocal;
-  v.ntotal = b->nlocal;
-  v.species = b->species;
-  v.offsets = b->offsets;
-  v.src = b->src;
-  v.disp = b->disp;
-  return v;
+  return (symgnn_graph_view){b->nlocal, b->nlocal, b->species, b->offsets, b->src, b->disp};
 }
 
 void symgnn_tr_batch_free(symgnn_tr_batch *b) {
