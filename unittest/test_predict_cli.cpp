@@ -401,7 +401,7 @@ TEST_F(PredictCli, UsageErrorsExitTwo) {
   EXPECT_EQ(invoke({"a", "b", "-o"}).status, 2);
   EXPECT_EQ(invoke({"a", "b", "c"}).status, 2);
   const ToolRun h = invoke({"--help"});
-  EXPECT_EQ(h.status, 0);
+  EXPECT_EQ(h.status, 0) << h.err;
   EXPECT_NE(h.out.find("usage: symgnn-predict"), std::string::npos);
 }
 
