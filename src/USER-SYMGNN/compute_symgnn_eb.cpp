@@ -499,6 +499,27 @@ void ComputeSymGNNEB::build_graph()
 
 /* ---------------------------------------------------------------------- */
 
+/* ----------------------------------------------------------------------
+   the core's coordinate rule (the same as symgnn-predict's): every box bound and tilt within
+   SYMGNN_MAX_COORDINATE Angstrom, where double precision still resolves displacements
+------------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::check_box_range()
+{
+  const double limit = SYMGNN_MAX_COORDINATE / force->angstrom;
+  const double v[9] = {domain->boxlo[0], domain->boxlo[1], domain->boxlo[2],
+                       domain->boxhi[0], domain->boxhi[1], domain->boxhi[2],
+                       domain->xy,       domain->xz,       domain->yz};
+  for (double b : v)
+    if (!(std::fabs(b) <= limit))
+      error->all(FLERR,
+                 "Compute symgnn/eb: box bound or tilt {} is beyond {} Angstrom; the model's "
+                 "coordinates must stay within that range (shift the box towards the origin)",
+                 b * force->angstrom, SYMGNN_MAX_COORDINATE);
+}
+
+/* ---------------------------------------------------------------------- */
+
 void ComputeSymGNNEB::compute_peratom()
 {
   invoked_peratom = update->ntimestep;
@@ -513,6 +534,7 @@ void ComputeSymGNNEB::compute_peratom()
   // LAMMPS clears the invoked flags between a dump and thermo output of the same step; a
   // configuration evaluated already keeps its result rather than being evaluated again.
   if (same_as_last_evaluation()) return;
+  check_box_range();
   build_graph();
   evaluate();
   warn_isolated();

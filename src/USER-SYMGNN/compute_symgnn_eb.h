@@ -99,6 +99,7 @@ class ComputeSymGNNEB : public Compute {
   void parse_elements(const std::vector<std::string> &, bool);
   void read_model(const std::string &);
   void log_model_and_mapping(const std::vector<std::string> &);
+  void check_box_range();
   void build_graph();
   void evaluate();
   void warn_isolated();

@@ -149,6 +149,7 @@ error)
   bad-threads) expect_error "$2" "threads must be a positive thread count, got 0" in.eb -var elems "Cu Zr threads 0" ;;
   misspelt-keyword) expect_error "$2" "Unknown compute symgnn/eb keyword: thread \\(the keywords are block, threads and duplicates; it is not an element of model file .*model\\.bin either\\)" in.eb -var elems "Cu Zr thread 2" ;;
   coincident) expect_error "$2" "atoms ([0-9]+ and 1|1 and [0-9]+) are [0-9.e+-]+ Angstrom apart, closer than the minimum distance 0\\.5 Angstrom" --np 2 in.coincident -var data ortho.data ;;
+  far-box) expect_error "$2" "box bound or tilt 2000000000 is beyond 1000000000 Angstrom" in.farbox ;;
   version-mismatch) expect_error "$2" "compiled for LAMMPS version '1 Jan 2000' but is loaded into LAMMPS version '[0-9]+ [A-Z][a-z]+ [0-9]+'" --plugin "$FAKE_PLUGIN" in.eb ;;
   *) die "unknown error case $2" ;;
   esac
