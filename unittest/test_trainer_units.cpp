@@ -420,7 +420,7 @@ TEST(TrainerSymm, DistributionGradientThroughTheKernel) {
 
 // ------------------------------------------------------------ optimizer
 
-// Reference AMSGrad written out per step, as in spec section 7.
+// Reference AMSGrad written out per step, as PyTorch applies it (doc/symgnn-train.md).
 TEST(TrainerOptim, AdamAmsgradMatchesTheSpecFormula) {
   const double lr = 0.01, b1 = 0.9, b2 = 0.999, e = 1e-8;
   symgnn_tr_adam a;

@@ -110,7 +110,7 @@ static void init_normal(float *p, size_t n, double std, symgnn_rng *rng) {
   for (size_t i = 0; i < n; ++i) p[i] = (float)(std * symgnn_rng_normal(rng));
 }
 
-/* Weights drawn like the reference PyTorch model (section 4.6 of the spec):
+/* Weights drawn like the released PyTorch model (haoyuli02/SymGNN, PyTorch defaults):
  * embedding N(0,1), EGAT matrices and attention Xavier-normal with gain sqrt(2). */
 static void init_weights(symgnn_model *m, uint64_t seed) {
   const symgnn_layout *L = &m->layout;

@@ -1,5 +1,5 @@
 /* The explainer library (symgnn-explain): L-hop subgraphs of target atoms,
- * the regression GNNExplainer edge mask on them (spec section 9), the mask
+ * the regression GNNExplainer edge mask on them (Li et al., ICML 2024), the mask
  * files, and the aggregate statistics over many targets. */
 #ifndef SYMGNN_EXPLAIN_H
 #define SYMGNN_EXPLAIN_H
@@ -35,7 +35,7 @@ void symgnn_subgraph_free(symgnn_subgraph *sg);
 /* The subgraph as a graph view for the kernels. */
 symgnn_graph_view symgnn_subgraph_view(const symgnn_subgraph *sg);
 
-/* Options of one explanation (spec section 9 defaults). */
+/* Options of one explanation (defaults of the released code). */
 typedef struct {
   int steps;           /* Adam steps (500) */
   double lr;           /* Adam learning rate (0.01) */

@@ -1,4 +1,4 @@
-/* symgnn-explain: the regression GNNExplainer (spec section 9) for chosen
+/* symgnn-explain: the regression GNNExplainer (Li et al., ICML 2024) for chosen
  * atoms of an extended-XYZ configuration; one set of CSV files per atom and
  * a summary, targets explained in parallel on threads. */
 #include "symgnn_explain.h"

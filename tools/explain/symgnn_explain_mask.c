@@ -1,4 +1,4 @@
-/* The regression GNNExplainer of spec section 9 for one target: logits M of
+/* The regression GNNExplainer of Li et al. (ICML 2024) for one target: logits M of
  * every subgraph edge, mask sigmoid(M) multiplying every layer's post-softmax
  * attention, objective (y_v(mask) - y_v(no mask))^2 + size * sum mask +
  * entropy * mean H(mask), minimized with Adam. The model's forward and
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ENT_EPS 1e-15 /* inside the logarithms of the entropy, as in the reference */
+#define ENT_EPS 1e-15 /* inside the logarithms of the entropy, as in the released code */
 
 void symgnn_explain_opts_default(symgnn_explain_opts *o) {
   o->steps = 500;
@@ -50,7 +50,7 @@ static int work_alloc(work *k, int n, int64_t ne) {
   return k->logit && k->m1 && k->m2 && k->dw && k->w && k->labels && k->lw;
 }
 
-/* Entropy of a Bernoulli mask value, with the reference's epsilon. */
+/* Entropy of a Bernoulli mask value, with the released code's epsilon. */
 static double entropy(double p) {
   return -p * log(p + ENT_EPS) - (1.0 - p) * log(1.0 - p + ENT_EPS);
 }
@@ -158,7 +158,7 @@ symgnn_status symgnn_explain_target(symgnn_trainer *tr, symgnn_model *model,
   k.labels[0] = (float)res->pred0;
   symgnn_rng rng;
   symgnn_rng_seed(&rng, o->seed);
-  const double sigma = sqrt(2.0 / (double)sg->n); /* the reference's initialization */
+  const double sigma = sqrt(2.0 / (double)sg->n); /* the released code's initialization */
   for (int64_t e = 0; e < sg->ne; ++e) k.logit[e] = sigma * symgnn_rng_normal(&rng);
   for (int t = 1; st == SYMGNN_OK && t <= o->steps; ++t) {
     squash(sg->ne, k.logit, k.w);

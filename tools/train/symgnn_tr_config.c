@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The released code's second transform R_z(1) R_y(-1) R_x(1) (spec section 4.2). */
+/* The released code's second transform R_z(1) R_y(-1) R_x(1) (models/models.py of
+ * haoyuli02/SymGNN). */
 static const double released_o1[9] = {0.29192658,  -0.83722241, 0.46242567, 0.45464871, -0.30389665,
                                       -0.83722241, 0.84147098,  0.45464871, 0.29192658};
 

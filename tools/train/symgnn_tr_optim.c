@@ -1,4 +1,4 @@
-/* Adam with optional AMSGrad exactly as PyTorch applies it (spec section 7),
+/* Adam with optional AMSGrad exactly as PyTorch applies it (the released train.py),
  * gradient clipping by the global L2 norm, and the learning-rate schedule. */
 #include "symgnn_tr_optim.h"
 

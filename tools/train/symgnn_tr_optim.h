@@ -1,4 +1,4 @@
-/* Trainer optimizer pieces: Adam/AMSGrad (spec section 7), global-norm gradient
+/* Trainer optimizer pieces: Adam/AMSGrad (the released train.py), global-norm gradient
  * clipping and the learning-rate schedule (linear warm-up, constant or cosine). */
 #ifndef SYMGNN_TR_OPTIM_H
 #define SYMGNN_TR_OPTIM_H
