@@ -10,11 +10,11 @@
  * of the slope changes D and of D r_e binned on the grid: the cost is per
  * ray (a few vector operations per event), not per ray and distance.
  *
- * The rule's order is raised until the rule and the one of 2/3 its order
- * agree over the whole grid; the grid is computed at half the table's
- * spacing so that the Hermite interpolant is measured at every midpoint.
- * ReLU kinks limit every rule's convergence, so both errors are measured,
- * not assumed. */
+ * The table's spacing is halved until the Hermite interpolant of the
+ * cheapest rule, computed at half the spacing, meets its tolerance at every
+ * midpoint; then, on the table's grid, the rule's order is raised (by 3/2)
+ * until two successive rules agree everywhere. ReLU kinks limit every rule's
+ * convergence, so both errors are measured, not assumed. */
 #include "symgnn_error.h"
 #include "symgnn_haar.h"
 #include "symgnn_multiversion.h"
@@ -329,10 +329,11 @@ static double midpoint_error(int d, int n2, double dr2, const double *h, const d
 }
 
 /* The rule's order: kOrders in turn until one agrees with the one before to
- * TOL_QUAD of the scale over the whole grid of n2 + 1 distances. hp, gp hold
- * the first order's means on entry; the chosen order's are left in h, g. */
+ * TOL_QUAD of the scale over the whole grid of n2 + 1 distances. hp holds
+ * the first order's values on entry (only values are compared); the chosen
+ * order's values and derivatives are left in h and g. */
 static int choose_order(const encoder64 *e, double rmax, int n2, int nthreads, double *h, double *g,
-                        double *hp, double *gp, symgnn_haar_table_info *info) {
+                        double *hp, symgnn_haar_table_info *info) {
   const size_t cells = ((size_t)n2 + 1) * (size_t)e->d;
   for (int o = 1; o < NORDERS; ++o) {
     if (!grid_means(e, kOrders[o], rmax, n2, nthreads, h, g)) return 0;
@@ -343,7 +344,6 @@ static int choose_order(const encoder64 *e, double rmax, int n2, int nthreads, d
     info->quad_error = diff / info->scale;
     if (info->quad_error <= TOL_QUAD) break;
     memcpy(hp, h, cells * sizeof(double));
-    memcpy(gp, g, cells * sizeof(double));
   }
   return 1;
 }
@@ -351,8 +351,9 @@ static int choose_order(const encoder64 *e, double rmax, int n2, int nthreads, d
 /* The first rule's means on the grid of spacing rmax / (2 n), halving the
  * table spacing rmax / n until the Hermite interpolant of the even points
  * meets TOL_INTERP at every odd one (the midpoints). Returns the number of
- * table cells n (0: out of memory), the error in info, and the rule's means
- * on the table's grid (the even points) in a new array: [2][n + 1][d]. */
+ * table cells n (0: out of memory), the error in info, and in *first a new
+ * array whose first (n + 1) d entries are the rule's values on the table's
+ * grid (the even points). */
 static int choose_spacing(const encoder64 *e, double rmax, int n, int nthreads,
                           symgnn_haar_table_info *info, double **first) {
   const int d = e->d;
@@ -366,13 +367,8 @@ static int choose_spacing(const encoder64 *e, double rmax, int n, int nthreads,
     const double scale = fmax(max_abs(cells, h), 1e-30);
     info->interp_error = midpoint_error(d, 2 * n, rmax / (2 * n), h, h + cells, scale);
     if (info->interp_error <= TOL_INTERP || 4 * n + 1 > NDIST_MAX) {
-      const size_t half = ((size_t)n + 1) * (size_t)d;
-      /* keep the even points, in place: all values first, then the
-       * derivatives (read from beyond every value written) */
-      for (size_t i = 0; i <= (size_t)n; ++i)
+      for (size_t i = 0; i <= (size_t)n; ++i) /* the even points' values, in place */
         for (int k = 0; k < d; ++k) h[i * d + k] = h[2 * i * d + k];
-      for (size_t i = 0; i <= (size_t)n; ++i)
-        for (int k = 0; k < d; ++k) h[half + i * d + k] = h[cells + 2 * i * d + k];
       *first = h;
       return n;
     }
@@ -400,11 +396,8 @@ symgnn_status symgnn_haar_table_build(symgnn_haar_table *t, const symgnn_encoder
   double *first = NULL, *h = NULL;
   n = choose_spacing(&e, rmax, n, nthreads, &t->info, &first);
   const size_t cells = ((size_t)n + 1) * (size_t)d;
-  int ok = n && (h = malloc(4 * cells * sizeof(double))) != NULL;
-  if (ok) {
-    memcpy(h + 2 * cells, first, 2 * cells * sizeof(double));
-    ok = choose_order(&e, rmax, n, nthreads, h, h + cells, h + 2 * cells, h + 3 * cells, &t->info);
-  }
+  int ok = n && (h = malloc(2 * cells * sizeof(double))) != NULL &&
+           choose_order(&e, rmax, n, nthreads, h, h + cells, first, &t->info);
   free(first);
   free(e.w0);
   if (ok) ok = (t->val = malloc(cells * 2 * sizeof(float))) != NULL;
