@@ -5,6 +5,7 @@
 #include "symgnn.h"
 #include "symgnn_explain.h"
 #include "symgnn_explain_stats.h"
+#include "temp_dir_test.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -41,14 +42,11 @@ int count_lines(const std::string &s) {
   return n;
 }
 
-class ExplainCli : public ::testing::Test {
+class ExplainCli : public symgnn_test::TempDirTest {
 protected:
   void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "symgnn_explain_XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    ASSERT_NE(mkdtemp(buf.data()), nullptr);
-    dir_ = buf.data();
+    TempDirTest::SetUp();
+    if (HasFatalFailure()) return;
     // a haar model of two layers and a periodic 300-atom configuration
     symgnn_arch arch = narrow_arch();
     symgnn_model *m = random_model(0, nullptr, 71, 2, &arch);
@@ -66,9 +64,6 @@ protected:
       xyz << (i % 3 ? "Cu" : "Zr") << " " << pos[3 * i] << " " << pos[3 * i + 1] << " "
           << pos[3 * i + 2] << "\n";
   }
-  void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
-  std::string path(const std::string &name) const { return dir_ + "/" + name; }
-
   ToolRun invoke(const char *exe, const std::vector<std::string> &args) const {
     std::string cmd = std::string("'") + exe + "'";
     for (const std::string &a : args) cmd += " '" + a + "'";
@@ -85,7 +80,6 @@ protected:
     args.insert(args.end(), extra.begin(), extra.end());
     return invoke(SYMGNN_EXPLAIN_EXE, args);
   }
-  std::string dir_;
 };
 
 TEST_F(ExplainCli, BadArgumentsAreNamedWithTheirValue) {

@@ -7,6 +7,7 @@ extern "C" {
 #include "symgnn_layout.h"
 }
 #include "symgnn_tensors.h"
+#include "temp_dir_test.h"
 
 #include <gtest/gtest.h>
 
@@ -350,19 +351,9 @@ std::string hex8(uint32_t v) {
   return buf;
 }
 
-// Each test gets its own scratch directory.
-class ModelIo : public ::testing::Test {
+// Each test gets its own scratch directory (symgnn_test::TempDirTest).
+class ModelIo : public symgnn_test::TempDirTest {
 protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "symgnn_model_io_XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string path(const std::string &name) const { return dir_ + "/" + name; }
   std::set<std::string> listing() const {
     std::set<std::string> names;
     for (const auto &e : fs::directory_iterator(dir_)) names.insert(e.path().filename().string());
@@ -373,7 +364,6 @@ protected:
     EXPECT_EQ(symgnn_model_write(m, path("m.sgnn").c_str(), &err), SYMGNN_OK) << err.message;
     return file_bytes(path("m.sgnn"));
   }
-  std::string dir_;
 };
 
 // ------------------------------------------------------------- checksum

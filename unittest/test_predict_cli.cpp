@@ -4,6 +4,7 @@
 #include "symgnn.h"
 #include "symgnn_metrics.h"
 #include "symgnn_xyz.h"
+#include "temp_dir_test.h"
 
 #include <gtest/gtest.h>
 #include <sys/mount.h>
@@ -43,21 +44,13 @@ std::string slurp(const std::string &p) {
   return ss.str();
 }
 
-class PredictCli : public ::testing::Test {
+class PredictCli : public symgnn_test::TempDirTest {
 protected:
-  void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "symgnn_predict_XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    ASSERT_NE(mkdtemp(buf.data()), nullptr);
-    dir_ = buf.data();
-  }
   void TearDown() override {
     umount((dir_ + "/tmpfs").c_str()); // FullDiskKeepsThePreviousOutput's, if still mounted
     symgnn_model_free(model_);
-    std::system(("rm -rf '" + dir_ + "'").c_str());
+    TempDirTest::TearDown();
   }
-  std::string path(const std::string &name) const { return dir_ + "/" + name; }
 
   // Run the tool with shell-quoted arguments, capturing stdout and stderr.
   ToolRun invoke(const std::vector<std::string> &args) const {
@@ -150,7 +143,6 @@ protected:
     return eb;
   }
 
-  std::string dir_;
   symgnn_model *model_ = nullptr;
 };
 

@@ -5,6 +5,7 @@
 // ends with the same weights as an uninterrupted run and no temporary left.
 // Then a full disk (a small tmpfs, when mounting is permitted) during a write.
 #include "symgnn.h"
+#include "temp_dir_test.h"
 
 #include <gtest/gtest.h>
 
@@ -151,20 +152,17 @@ std::vector<float> model_params(const std::string &path) {
   return v;
 }
 
-class TrainerFaults : public ::testing::Test {
+class TrainerFaults : public symgnn_test::TempDirTest {
 protected:
   void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "symgnn_faults_XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    ASSERT_NE(mkdtemp(buf.data()), nullptr);
-    dir_ = buf.data();
+    TempDirTest::SetUp();
+    if (HasFatalFailure()) return;
     setenv("OMP_NUM_THREADS", "1", 1); // the trainers it starts: one thread each, on a busy machine
     for (int k = 0; k < 3; ++k) write_box(dir_ + "/box" + std::to_string(k) + ".extxyz", 48, 7 + k);
   }
   void TearDown() override {
     if (!mounted_.empty()) umount(mounted_.c_str());
-    run("rm -rf '" + dir_ + "'");
+    TempDirTest::TearDown();
   }
 
   // A run directory with a config: a checkpoint, curve row and (when better)
@@ -185,7 +183,6 @@ protected:
     return d;
   }
 
-  std::string dir_;
   std::string mounted_; // a tmpfs to unmount, or empty
 };
 

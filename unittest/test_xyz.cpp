@@ -2,6 +2,7 @@
 #include "symgnn.h"
 #include "symgnn_metrics.h"
 #include "symgnn_xyz.h"
+#include "temp_dir_test.h"
 #include "test_support.h"
 
 #include <gtest/gtest.h>
@@ -19,23 +20,9 @@ namespace {
 
 using symgnn_test::identity_model;
 
-// A fresh directory per test, so tests never see each other's files.
-class XyzTest : public ::testing::Test {
+// A fresh directory per test (symgnn_test::TempDirTest).
+class XyzTest : public symgnn_test::TempDirTest {
 protected:
-  void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "symgnn_xyz_XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    ASSERT_NE(mkdtemp(buf.data()), nullptr);
-    dir_ = buf.data();
-  }
-  void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
-
-  std::string path(const std::string &name) const { return dir_ + "/" + name; }
-  std::string write(const std::string &name, const std::string &text) const {
-    std::ofstream(path(name), std::ios::binary) << text;
-    return path(name);
-  }
   static std::string slurp(const std::string &p) {
     std::ifstream in(p, std::ios::binary);
     std::stringstream ss;
@@ -52,7 +39,6 @@ protected:
     symgnn_xyz_free(x);
     return msg;
   }
-  std::string dir_;
 };
 
 const char *kHeader =

@@ -3,6 +3,7 @@
 // control character, valid UTF-8), and whatever the reader accepts, the writer
 // writes back as a file the reader (and so ASE and OVITO) accepts again.
 #include "symgnn_xyz.h"
+#include "temp_dir_test.h"
 
 #include <gtest/gtest.h>
 
@@ -16,22 +17,8 @@
 
 namespace {
 
-class XyzColumns : public ::testing::Test {
+class XyzColumns : public symgnn_test::TempDirTest {
 protected:
-  void SetUp() override {
-    std::string tmpl = ::testing::TempDir() + "symgnn_xyzcol_XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    ASSERT_NE(mkdtemp(buf.data()), nullptr);
-    dir_ = buf.data();
-  }
-  void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
-
-  std::string path(const std::string &name) const { return dir_ + "/" + name; }
-  std::string write(const std::string &name, const std::string &text) const {
-    std::ofstream(path(name), std::ios::binary) << text;
-    return path(name);
-  }
   // Read `text`; returns the message ("" when it was accepted).
   std::string read(const std::string &text, symgnn_xyz **out = nullptr) const {
     const std::string p = write("in.extxyz", text);
@@ -45,7 +32,6 @@ protected:
       symgnn_xyz_free(x);
     return rc == 0 ? "" : msg;
   }
-  std::string dir_;
 };
 
 // Three atoms with an unused real column (charge), an integer id, a logical
