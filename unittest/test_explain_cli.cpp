@@ -17,24 +17,14 @@
 #include <sstream>
 #include <string>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <vector>
 
 using namespace symgnn_test;
 
 namespace {
 
-struct ToolRun {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::string &p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using symgnn_test::slurp;
+using symgnn_test::ToolRun;
 
 int count_lines(const std::string &s) {
   int n = 0;
@@ -64,21 +54,10 @@ protected:
       xyz << (i % 3 ? "Cu" : "Zr") << " " << pos[3 * i] << " " << pos[3 * i + 1] << " "
           << pos[3 * i + 2] << "\n";
   }
-  ToolRun invoke(const char *exe, const std::vector<std::string> &args) const {
-    std::string cmd = std::string("'") + exe + "'";
-    for (const std::string &a : args) cmd += " '" + a + "'";
-    cmd += " >'" + path("stdout") + "' 2>'" + path("stderr") + "' </dev/null";
-    ToolRun r;
-    const int ws = std::system(cmd.c_str());
-    if (ws != -1 && WIFEXITED(ws)) r.status = WEXITSTATUS(ws);
-    r.out = slurp(path("stdout"));
-    r.err = slurp(path("stderr"));
-    return r;
-  }
   ToolRun explain(std::vector<std::string> extra) const {
     std::vector<std::string> args = {path("m.sgnn"), path("c.extxyz")};
     args.insert(args.end(), extra.begin(), extra.end());
-    return invoke(SYMGNN_EXPLAIN_EXE, args);
+    return run_tool(SYMGNN_EXPLAIN_EXE, args);
   }
 };
 
@@ -108,16 +87,16 @@ TEST_F(ExplainCli, BadArgumentsAreNamedWithTheirValue) {
     EXPECT_EQ(r.status, c.status) << r.err;
     EXPECT_NE(r.err.find(c.msg), std::string::npos) << "stderr: " << r.err;
   }
-  const ToolRun missing = invoke(
+  const ToolRun missing = run_tool(
       SYMGNN_EXPLAIN_EXE, {path("none.sgnn"), path("c.extxyz"), "--central", "1", "-o", path("o")});
   EXPECT_EQ(missing.status, 1);
   EXPECT_NE(missing.err.find("none.sgnn"), std::string::npos) << missing.err;
-  const ToolRun nostats = invoke(SYMGNN_EXPLAIN_STATS_EXE, {path("nothing")});
+  const ToolRun nostats = run_tool(SYMGNN_EXPLAIN_STATS_EXE, {path("nothing")});
   EXPECT_EQ(nostats.status, 1);
   EXPECT_NE(nostats.err.find("cannot open '" + path("nothing") + "/summary.csv'"),
             std::string::npos)
       << nostats.err;
-  EXPECT_EQ(invoke(SYMGNN_EXPLAIN_STATS_EXE, {path("o"), "--bond", "-1"}).status, 2);
+  EXPECT_EQ(run_tool(SYMGNN_EXPLAIN_STATS_EXE, {path("o"), "--bond", "-1"}).status, 2);
 }
 
 TEST_F(ExplainCli, FilesOfEveryAtomSameOnOneAndTwoThreadsAndStatistics) {
@@ -143,7 +122,7 @@ TEST_F(ExplainCli, FilesOfEveryAtomSameOnOneAndTwoThreadsAndStatistics) {
     symgnn_explanation_free(&x);
   }
   EXPECT_EQ(count_lines(slurp(path("a") + "/summary.csv")), 4);
-  const ToolRun s = invoke(SYMGNN_EXPLAIN_STATS_EXE, {path("a")});
+  const ToolRun s = run_tool(SYMGNN_EXPLAIN_STATS_EXE, {path("a")});
   ASSERT_EQ(s.status, 0) << s.err;
   EXPECT_NE(s.out.find("targets: 3"), std::string::npos) << s.out;
   for (const char *f : {"stats_distance.dat", "stats_hop.dat", "stats_rings.dat"})
@@ -181,12 +160,12 @@ TEST_F(ExplainCli, H1LoopOfAHexagonalRing) {
       edges << j + 1 << "," << i + 1 << ",2.5,0," << (i || j ? 1 : 0) << "," << mask << "\n";
     }
   edges.close();
-  const ToolRun r = invoke(SYMGNN_EXPLAIN_H1_EXE, {d, "--top", "3"});
+  const ToolRun r = run_tool(SYMGNN_EXPLAIN_H1_EXE, {d, "--top", "3"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("H1 loops per target: 1.0"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("important mean 1.00 loops"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("least     mean 0.00 loops"), std::string::npos) << r.out;
-  EXPECT_EQ(invoke(SYMGNN_EXPLAIN_H1_EXE, {d, "--top", "0"}).status, 2);
+  EXPECT_EQ(run_tool(SYMGNN_EXPLAIN_H1_EXE, {d, "--top", "0"}).status, 2);
 #endif
 }
 

@@ -9,7 +9,6 @@
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include <cmath>
 #include <cstdio>
@@ -31,18 +30,8 @@
 
 namespace {
 
-struct ToolRun {
-  int status = -1; // exit status, or -1 when the tool did not exit normally
-  std::string out, err;
-  std::map<std::string, std::string> keys; // parsed "key: value" lines of stdout
-};
-
-std::string slurp(const std::string &p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using symgnn_test::slurp;
+using symgnn_test::ToolRun;
 
 class PredictCli : public symgnn_test::TempDirTest {
 protected:
@@ -52,22 +41,9 @@ protected:
     TempDirTest::TearDown();
   }
 
-  // Run the tool with shell-quoted arguments, capturing stdout and stderr.
+  // Run symgnn-predict with shell-quoted arguments, capturing stdout and stderr.
   ToolRun invoke(const std::vector<std::string> &args) const {
-    std::string cmd = "'" SYMGNN_PREDICT_EXE "'";
-    for (const std::string &a : args) cmd += " '" + a + "'";
-    cmd += " >'" + path("stdout") + "' 2>'" + path("stderr") + "' </dev/null";
-    ToolRun r;
-    const int ws = std::system(cmd.c_str());
-    if (ws != -1 && WIFEXITED(ws)) r.status = WEXITSTATUS(ws);
-    r.out = slurp(path("stdout"));
-    r.err = slurp(path("stderr"));
-    std::istringstream lines(r.out);
-    for (std::string line; std::getline(lines, line);) {
-      const size_t c = line.find(": ");
-      if (c != std::string::npos) r.keys[line.substr(0, c)] = line.substr(c + 2);
-    }
-    return r;
+    return run_tool(SYMGNN_PREDICT_EXE, args);
   }
 
   // Random Cu/Zr model with three transforms and a label normalization.

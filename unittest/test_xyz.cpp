@@ -20,15 +20,11 @@ namespace {
 
 using symgnn_test::identity_model;
 
+using symgnn_test::slurp;
+
 // A fresh directory per test (symgnn_test::TempDirTest).
 class XyzTest : public symgnn_test::TempDirTest {
 protected:
-  static std::string slurp(const std::string &p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
   // Read a file that must be rejected; returns the error message.
   std::string reject(const std::string &text, const char *label = "eb") const {
     const std::string p = write("bad.extxyz", text);
