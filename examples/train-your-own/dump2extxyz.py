@@ -96,17 +96,17 @@ def main():
     p.add_argument("-o", dest="out", help="output file (several frames: OUT-1, OUT-2, ...)")
     a = p.parse_args()
     elements = a.elements.split(",")
-    todo = []
+    outputs = []
     for dump in a.dumps:
         if not os.path.isfile(dump):
             fail(f"cannot open '{dump}'")
         for n, frame in enumerate(frames(dump), 1):
-            todo.append((f"{os.path.splitext(dump)[0]}-{n}.extxyz", frame, f"{dump} frame {n}"))
+            outputs.append((f"{os.path.splitext(dump)[0]}-{n}.extxyz", frame, f"{dump} frame {n}"))
     if a.out:
-        if len(todo) != 1:
-            fail(f"-o names one file, but the dumps hold {len(todo)} frames")
-        todo[0] = (a.out,) + todo[0][1:]
-    for out, (box_head, box, cols, rows), source in todo:
+        if len(outputs) != 1:
+            fail(f"-o names one file, but the dumps hold {len(outputs)} frames")
+        outputs[0] = (a.out,) + outputs[0][1:]
+    for out, (box_head, box, cols, rows), source in outputs:
         write_extxyz(out, box_head, box, cols, rows, elements, a.label, source)
         print(out)
 
