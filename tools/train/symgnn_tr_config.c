@@ -355,6 +355,13 @@ static int optim_key(parser *p, const char *key, const yaml_node_t *kn, const ya
     return 0;
   }
   if (!strcmp(key, "amsgrad")) return symgnn_tr_yaml_bool(y, v, "optimizer.amsgrad", &cfg->amsgrad);
+  if (!strcmp(key, "weight_decay")) {
+    if (symgnn_tr_yaml_double(y, v, "optimizer.weight_decay", &cfg->weight_decay)) return -1;
+    if (cfg->weight_decay < 0.0 || cfg->weight_decay >= 1.0)
+      return symgnn_tr_yaml_fail(y, v, "'optimizer.weight_decay' must be in [0, 1), got %g",
+                                 cfg->weight_decay);
+    return 0;
+  }
   if (!strcmp(key, "clip_norm")) {
     if (symgnn_tr_yaml_double(y, v, "optimizer.clip_norm", &cfg->clip_norm)) return -1;
     if (cfg->clip_norm < 0.0)
@@ -592,10 +599,11 @@ void symgnn_tr_config_summary(const symgnn_tr_config *c, char *buf, size_t len) 
     strcpy(batch, "all");
   snprintf(buf, len,
            "cutoff=%g width=%d heads=[%s] decoder_depth=%d dropout=%g symm=%s label=%s "
-           "adam(lr=%g,betas=%g/%g,eps=%g,amsgrad=%d,clip=%g) schedule(warmup=%d,peak=%g,%s,"
+           "adam(lr=%g,betas=%g/%g,eps=%g,amsgrad=%d,clip=%g,wd=%g) schedule(warmup=%d,peak=%g,%s,"
            "min=%g) batch=%s epochs=%d eval_interval=%d patience=%d bn_stats=%s",
            c->arch.cutoff, c->arch.width, heads, c->arch.decoder_depth, c->dropout, symm, c->label,
-           c->lr, c->beta1, c->beta2, c->eps, c->amsgrad, c->clip_norm, c->warmup_steps, c->peak_lr,
-           c->decay == SYMGNN_TR_COSINE ? "cosine" : "constant", c->min_lr, batch, c->epochs,
-           c->eval_interval, c->patience, c->bn_recalibrate ? "recalibrated" : "ema");
+           c->lr, c->beta1, c->beta2, c->eps, c->amsgrad, c->clip_norm, c->weight_decay,
+           c->warmup_steps, c->peak_lr, c->decay == SYMGNN_TR_COSINE ? "cosine" : "constant",
+           c->min_lr, batch, c->epochs, c->eval_interval, c->patience,
+           c->bn_recalibrate ? "recalibrated" : "ema");
 }

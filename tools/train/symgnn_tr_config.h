@@ -39,7 +39,7 @@ typedef struct {
   uint64_t symm_seed;       /* learned: seed of the inference transforms */
   double init_sigma;        /* learned: initial spread exp(log_sigma), radians */
   /* optimizer */
-  double lr, beta1, beta2, eps, clip_norm;
+  double lr, beta1, beta2, eps, clip_norm, weight_decay;
   int amsgrad;
   /* schedule */
   int warmup_steps;

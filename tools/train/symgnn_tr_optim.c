@@ -12,6 +12,7 @@ int symgnn_tr_adam_init(symgnn_tr_adam *a, size_t n, double beta1, double beta2,
   a->beta2 = beta2;
   a->eps = eps;
   a->amsgrad = amsgrad;
+  a->weight_decay = 0.0;
   a->t = 0;
   a->m = calloc(n ? n : 1, sizeof(double));
   a->v = calloc(n ? n : 1, sizeof(double));
@@ -46,15 +47,18 @@ void symgnn_tr_adam_step_f(symgnn_tr_adam *a, float *p, const float *g, double l
   a->t++;
   const double step_size = lr / (1.0 - pow(a->beta1, (double)a->t));
   const double sqrt_bc2 = sqrt(1.0 - pow(a->beta2, (double)a->t));
+  const double keep = 1.0 - lr * a->weight_decay;
   for (size_t i = 0; i < a->n; ++i)
-    p[i] = (float)((double)p[i] - adam_delta(a, i, (double)g[i], step_size, sqrt_bc2));
+    p[i] = (float)((double)p[i] * keep - adam_delta(a, i, (double)g[i], step_size, sqrt_bc2));
 }
 
 void symgnn_tr_adam_step_d(symgnn_tr_adam *a, double *p, const double *g, double lr) {
   a->t++;
   const double step_size = lr / (1.0 - pow(a->beta1, (double)a->t));
   const double sqrt_bc2 = sqrt(1.0 - pow(a->beta2, (double)a->t));
-  for (size_t i = 0; i < a->n; ++i) p[i] -= adam_delta(a, i, g[i], step_size, sqrt_bc2);
+  const double keep = 1.0 - lr * a->weight_decay;
+  for (size_t i = 0; i < a->n; ++i)
+    p[i] = p[i] * keep - adam_delta(a, i, g[i], step_size, sqrt_bc2);
 }
 
 double symgnn_tr_sumsq_f(const float *g, size_t n) {

@@ -15,7 +15,8 @@ typedef struct {
   size_t n;
   double beta1, beta2, eps;
   int amsgrad;
-  int64_t t; /* steps taken */
+  double weight_decay; /* decoupled (AdamW): p *= 1 - lr * weight_decay each step; 0 at init */
+  int64_t t;           /* steps taken */
   double *m, *v, *vmax;
 } symgnn_tr_adam;
 
@@ -26,7 +27,8 @@ void symgnn_tr_adam_free(symgnn_tr_adam *a);
 
 /* One Adam step (t advances first): m, v, vmax update and
  *   p -= lr / (1 - b1^t) * m / (sqrt(vhat) / sqrt(1 - b2^t) + eps),
- * vhat = vmax (AMSGrad) or v. Float parameters / double parameters. */
+ * vhat = vmax (AMSGrad) or v, after the decoupled decay p *= 1 - lr * weight_decay
+ * (as PyTorch's AdamW). Float parameters / double parameters. */
 void symgnn_tr_adam_step_f(symgnn_tr_adam *a, float *p, const float *g, double lr);
 void symgnn_tr_adam_step_d(symgnn_tr_adam *a, double *p, const double *g, double lr);
 

@@ -21,8 +21,8 @@ void symgnn_tr_join_files(char *const *files, int n, char *buf, size_t len) {
 }
 
 int symgnn_tr_set_provenance(symgnn_model *model, const symgnn_tr_config *cfg,
-                             const symgnn_tr_state *st, const symgnn_tr_scores *sc, char *msg,
-                             size_t msglen) {
+                             const symgnn_tr_state *st, const symgnn_tr_scores *sc, double label_lo,
+                             double label_hi, char *msg, size_t msglen) {
   char files[4000];
   char summary[2048], symm[512], date[32], num[7][64];
   const time_t now = time(NULL);
@@ -64,6 +64,7 @@ int symgnn_tr_set_provenance(symgnn_model *model, const symgnn_tr_config *cfg,
   if (symgnn_model_set_provenance(model, "validation_data", files, &err) != SYMGNN_OK) goto fail;
   for (size_t i = 0; i < sizeof keys / sizeof *keys; ++i)
     if (symgnn_model_set_provenance(model, keys[i], vals[i], &err) != SYMGNN_OK) goto fail;
+  if (symgnn_model_set_label_range(model, label_lo, label_hi, &err) != SYMGNN_OK) goto fail;
   if (cfg->symm == SYMGNN_TR_LEARNED) { /* full precision, for symgnn-train --redraw-transforms */
     symgnn_tr_symm_format(st->theta, symm, sizeof symm);
     if (symgnn_model_set_provenance(model, SYMGNN_TR_DISTRIBUTION_KEY, symm, &err) != SYMGNN_OK)

@@ -270,6 +270,7 @@ static int train_step(run_ctx *x) {
   }
   const double lr = symgnn_tr_schedule_lr(st->step + 1, x->total, c->warmup_steps, c->peak_lr,
                                           c->min_lr, c->decay == SYMGNN_TR_COSINE);
+  st->adam.weight_decay = c->weight_decay; /* from the config, also after a restart */
   symgnn_tr_adam_step_f(&st->adam, symgnn_model_params(x->model), x->grad, lr);
   if (st->learned) symgnn_tr_adam_step_d(&st->adam_theta, st->theta, dtheta, lr);
   st->step++;
@@ -304,7 +305,9 @@ static int save_model(run_ctx *x, const char *path, const symgnn_tr_scores *sc) 
   char m[700] = "";
   if (x->comm->rank == 0) {
     symgnn_error err;
-    ok = !symgnn_tr_set_provenance(x->model, &x->cfg, &x->st, sc, m, sizeof m);
+    double mean, std, lo, hi;
+    symgnn_tr_set_label_stats(&x->train, &mean, &std, &lo, &hi);
+    ok = !symgnn_tr_set_provenance(x->model, &x->cfg, &x->st, sc, lo, hi, m, sizeof m);
     if (ok && symgnn_model_write(x->model, path, &err) != SYMGNN_OK) {
       snprintf(m, sizeof m, "%s", err.message);
       ok = 0;

@@ -24,11 +24,12 @@ typedef struct {
 int symgnn_tr_run(const symgnn_tr_options *opt, const symgnn_tr_comm *comm);
 
 /* Set the model's provenance entries (training and validation files, seed,
- * steps, epochs, scores, date, trainer version, config summary, symmetrization
- * and, in learned mode, the distribution parameters in full precision). */
+ * steps, epochs, scores, the training labels' range [label_lo, label_hi] in eV,
+ * date, trainer version, config summary, symmetrization and, in learned mode,
+ * the distribution parameters in full precision). */
 int symgnn_tr_set_provenance(symgnn_model *model, const symgnn_tr_config *cfg,
-                             const symgnn_tr_state *st, const symgnn_tr_scores *scores, char *msg,
-                             size_t msglen);
+                             const symgnn_tr_state *st, const symgnn_tr_scores *scores,
+                             double label_lo, double label_hi, char *msg, size_t msglen);
 
 /* The training step recorded in a model file's provenance ("steps"), or -1
  * when the file is missing, unreadable or has none: tells whether the best

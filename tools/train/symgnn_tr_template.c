@@ -43,6 +43,7 @@ void symgnn_tr_config_template(FILE *out) {
       "  eps: 1.0e-8\n"
       "  amsgrad: true                 # keep the running maximum of the second moment\n"
       "  clip_norm: 0.1                # global L2 norm of the gradients; 0 disables\n"
+      "  weight_decay: 0.0             # decoupled (AdamW) decay of the model parameters\n"
       "schedule:\n"
       "  warmup_steps: 0               # linear warm-up from 0 to peak_lr\n"
       "  peak_lr: null                 # null: optimizer.lr\n"
