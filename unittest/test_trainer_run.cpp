@@ -258,7 +258,11 @@ TEST_F(TrainerRun, LearnsTheSyntheticLabel) {
       EXPECT_EQ(prov["steps"], "200");
     double mean, std;
     symgnn_model_label_norm(m, &mean, &std);
-    EXPECT_GT(std, 0.0); // computed from the training labels
+    EXPECT_GT(std, 0.0);   // computed from the training labels
+    double lo = 0, hi = 0; // the training labels' range, for the compute's warning
+    ASSERT_EQ(symgnn_model_label_range(m, &lo, &hi), 1) << prov["label_range"];
+    EXPECT_LT(lo, mean);
+    EXPECT_GT(hi, mean);
     symgnn_model_free(m);
   }
 }

@@ -84,7 +84,7 @@ TEST(TrainerConfig, FullConfigValuesAreRead) {
                   "symmetrization: {mode: learned, samples_per_step: 4, inference_transforms: 6,\n"
                   "                 seed: 9, init_sigma: 0.5}\n"
                   "optimizer: {lr: 0.001, betas: [0.8, 0.99], eps: 1e-7, amsgrad: false,\n"
-                  "            clip_norm: 0}\n"
+                  "            clip_norm: 0, weight_decay: 0.05}\n"
                   "schedule: {warmup_steps: 5, peak_lr: 0.002, decay: cosine, min_lr: 1e-5}\n"
                   "training: {batch: 1, epochs: 7, eval_interval: 3, patience: 0, seed: 42}\n"
                   "output: {model: /abs/m.model, best_model: b.model, checkpoint: c.ckpt,\n"
@@ -112,6 +112,7 @@ TEST(TrainerConfig, FullConfigValuesAreRead) {
   EXPECT_DOUBLE_EQ(c.eps, 1e-7);
   EXPECT_EQ(c.amsgrad, 0);
   EXPECT_DOUBLE_EQ(c.clip_norm, 0.0);
+  EXPECT_DOUBLE_EQ(c.weight_decay, 0.05);
   EXPECT_EQ(c.warmup_steps, 5);
   EXPECT_DOUBLE_EQ(c.peak_lr, 0.002);
   EXPECT_EQ(c.decay, SYMGNN_TR_COSINE);
@@ -169,6 +170,8 @@ TEST(TrainerConfig, ErrorsNameTheKeyAndLine) {
       {"batch too big", m + "training: {batch: 3}\n", "exceeds the 2 training files"},
       {"bad mode", m + "symmetrization: {mode: random}\n", "must be fixed, learned or haar"},
       {"dropout range", m + "model: {dropout: 1.5}\n", "'model.dropout' must be in [0, 1)"},
+      {"weight decay range", m + "optimizer: {weight_decay: -0.1}\n",
+       "'optimizer.weight_decay' must be in [0, 1), got -0.1"},
       {"bn stats", m + "training: {bn_stats: exact}\n",
        "'training.bn_stats' must be ema or recalibrated, got 'exact'"},
       {"syntax", m + "model: {width: [}\n", "YAML syntax error"},
@@ -204,6 +207,7 @@ TEST(TrainerConfig, TemplateParsesToTheDefaults) {
   EXPECT_EQ(p.cfg.epochs, d.epochs);
   EXPECT_EQ(p.cfg.patience, d.patience);
   EXPECT_DOUBLE_EQ(p.cfg.clip_norm, d.clip_norm);
+  EXPECT_DOUBLE_EQ(p.cfg.weight_decay, d.weight_decay);
   ASSERT_EQ(p.cfg.ntransforms, 2);
   // The example O1 is the released code's R_z(1) R_y(-1) R_x(1).
   const double c = std::cos(1.0), s = std::sin(1.0);
@@ -456,6 +460,33 @@ TEST(TrainerOptim, AdamAmsgradMatchesTheSpecFormula) {
   symgnn_tr_adam_free(&a);
   symgnn_tr_adam_free(&plain);
   symgnn_tr_adam_free(&af);
+}
+
+// Decoupled weight decay (AdamW): p *= 1 - lr * wd before the Adam update, in both variants;
+// with a zero gradient only the decay acts.
+TEST(TrainerOptim, DecoupledWeightDecay) {
+  const double lr = 0.01, wd = 0.5;
+  symgnn_tr_adam a, z;
+  ASSERT_EQ(0, symgnn_tr_adam_init(&a, 1, 0.9, 0.999, 1e-8, 1));
+  ASSERT_EQ(0, symgnn_tr_adam_init(&z, 1, 0.9, 0.999, 1e-8, 1));
+  EXPECT_EQ(a.weight_decay, 0.0); // off unless asked for
+  a.weight_decay = z.weight_decay = wd;
+  double p = 2.0, q = 2.0;
+  const double g = 3.0, zero = 0.0;
+  symgnn_tr_adam_step_d(&a, &p, &g, lr);
+  EXPECT_NEAR(p, 2.0 * (1 - lr * wd) - lr, 1e-9); // first Adam step: lr * sign(g), up to eps
+  for (int t = 0; t < 3; ++t) symgnn_tr_adam_step_d(&z, &q, &zero, lr);
+  EXPECT_NEAR(q, 2.0 * std::pow(1 - lr * wd, 3), 1e-12);
+  symgnn_tr_adam fa;
+  ASSERT_EQ(0, symgnn_tr_adam_init(&fa, 1, 0.9, 0.999, 1e-8, 1));
+  fa.weight_decay = wd;
+  float pf = 2.0f;
+  const float gf = 3.0f;
+  symgnn_tr_adam_step_f(&fa, &pf, &gf, lr);
+  EXPECT_NEAR(pf, 2.0 * (1 - lr * wd) - lr, 1e-6);
+  symgnn_tr_adam_free(&a);
+  symgnn_tr_adam_free(&z);
+  symgnn_tr_adam_free(&fa);
 }
 
 TEST(TrainerOptim, ClipAndSchedule) {

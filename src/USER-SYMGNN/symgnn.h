@@ -39,7 +39,8 @@ extern "C" {
 #define SYMGNN_API_VERSION 1
 #define SYMGNN_MAX_LAYERS 16
 #define SYMGNN_MAX_ELEMENTS 16
-#define SYMGNN_NAME_LEN 16 /* element names incl. terminating NUL */
+#define SYMGNN_NAME_LEN 16                   /* element names incl. terminating NUL */
+#define SYMGNN_LABEL_RANGE_KEY "label_range" /* provenance key of the training label range */
 /* Input rules of symgnn_graph_build and symgnn_graph_view_check, so that the
  * tools and the LAMMPS compute refuse the same inputs. Two distinct atoms (or
  * an atom and an image) closer than SYMGNN_MIN_DISTANCE Angstrom are refused
@@ -156,6 +157,15 @@ SYMGNN_API const char *symgnn_model_provenance_value(const symgnn_model *model, 
 SYMGNN_API symgnn_status symgnn_model_set_provenance(symgnn_model *model, const char *key,
                                                      const char *value, symgnn_error *err);
 
+/* The range of the training labels (eV), kept in the provenance entry
+ * "label_range" as "<min> <max>" (the trainer writes it); the compute warns
+ * about predictions far outside it. The getter returns 1 and fills [out] lo,
+ * hi when the entry holds two finite numbers with lo <= hi, else 0. The
+ * setter refuses non-finite values or lo > hi with SYMGNN_ERR_ARG. */
+SYMGNN_API int symgnn_model_label_range(const symgnn_model *model, double *lo, double *hi);
+SYMGNN_API symgnn_status symgnn_model_set_label_range(symgnn_model *model, double lo, double hi,
+                                                      symgnn_error *err);
+
 /* Trainable parameters (nparams floats, order of doc/model-format.md) and
  * BatchNorm running statistics (nstats floats: mean and variance of every
  * BN, in layout order), owned by the model; the non-const getters allow
@@ -173,6 +183,40 @@ SYMGNN_API symgnn_status symgnn_model_set_transforms(symgnn_model *model, int nt
 /* Make the model's symmetrization the exact O(3) average; the stored
  * transforms are dropped. Weights and statistics are left as they are. */
 SYMGNN_API void symgnn_model_set_haar(symgnn_model *model);
+
+/* --------------------------------------------------------------- ensemble */
+
+/* An ensemble: M independently trained models (members) of the same
+ * elements (same order), cutoff and units. Its prediction is the members'
+ * mean and its per-atom uncertainty their spread (doc/model-format.md,
+ * section 9). A plain model file reads as an ensemble of one member, so a
+ * program that reads ensembles takes either kind of file. */
+typedef struct symgnn_ensemble symgnn_ensemble;
+/* [in] path: a model or ensemble file; [out] out: freed with
+ * symgnn_ensemble_free. Every malformed file, member or mismatch between
+ * members is a specific error naming the member. */
+SYMGNN_API symgnn_status symgnn_ensemble_read(const char *path, symgnn_ensemble **out,
+                                              symgnn_error *err);
+/* The same from [in] data[size] in memory. */
+SYMGNN_API symgnn_status symgnn_ensemble_read_buffer(const void *data, size_t size,
+                                                     symgnn_ensemble **out, symgnn_error *err);
+SYMGNN_API void symgnn_ensemble_free(symgnn_ensemble *ens);
+/* Number of members (>= 1) and member i (owned by the ensemble; NULL for i
+ * out of range). */
+SYMGNN_API int symgnn_ensemble_size(const symgnn_ensemble *ens);
+SYMGNN_API const symgnn_model *symgnn_ensemble_member(const symgnn_ensemble *ens, int i);
+/* Write [in] members[n] (2..64 models that agree as above) as one ensemble
+ * file, atomically (temporary file, then rename). */
+SYMGNN_API symgnn_status symgnn_ensemble_write(const symgnn_model *const *members, int n,
+                                               const char *path, symgnn_error *err);
+/* Training label range of the ensemble: the smallest lo and largest hi over
+ * the members that record one (symgnn_model_label_range); 0 when none does. */
+SYMGNN_API int symgnn_ensemble_label_range(const symgnn_ensemble *ens, double *lo, double *hi);
+/* Per-atom mean and spread of [in] preds[m][n] (m = 0..nmembers-1):
+ * [out] mean[n] and, when not NULL, std[n], the population standard
+ * deviation over the members (0 for one member), accumulated in double. */
+SYMGNN_API void symgnn_ensemble_reduce(int nmembers, int64_t n, const double *const *preds,
+                                       double *mean, double *std);
 
 /* ------------------------------------------------------------------ graph */
 

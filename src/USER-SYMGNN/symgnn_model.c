@@ -5,6 +5,7 @@
 #include "symgnn_rng.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -274,4 +275,31 @@ symgnn_status symgnn_model_set_provenance(symgnn_model *m, const char *key, cons
   m->prov_value[m->nprov] = v;
   ++m->nprov;
   return SYMGNN_OK;
+}
+
+int symgnn_model_label_range(const symgnn_model *m, double *lo, double *hi) {
+  for (int i = 0; i < m->nprov; ++i) {
+    if (strcmp(m->prov_key[i], SYMGNN_LABEL_RANGE_KEY) != 0) continue;
+    char *end;
+    const double a = strtod(m->prov_value[i], &end);
+    const char *rest = end;
+    const double b = strtod(rest, &end);
+    while (*end == ' ') ++end;
+    if (end == rest || *end != '\0' || !isfinite(a) || !isfinite(b) || a > b) return 0;
+    *lo = a;
+    *hi = b;
+    return 1;
+  }
+  return 0;
+}
+
+/* %.17g keeps the doubles exact through the text entry. */
+symgnn_status symgnn_model_set_label_range(symgnn_model *m, double lo, double hi,
+                                           symgnn_error *err) {
+  if (!isfinite(lo) || !isfinite(hi) || lo > hi)
+    return symgnn_set_error(err, SYMGNN_ERR_ARG, "label range [%g, %g] is not a finite interval",
+                            lo, hi);
+  char v[64];
+  snprintf(v, sizeof v, "%.17g %.17g", lo, hi);
+  return symgnn_model_set_provenance(m, SYMGNN_LABEL_RANGE_KEY, v, err);
 }

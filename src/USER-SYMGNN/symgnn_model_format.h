@@ -6,6 +6,11 @@
 /* 8 bytes: "SYMGNN", a NUL (binary file, stops C-string tools) and 0x1A (Ctrl-Z). */
 #define SYMGNN_MODEL_MAGIC "SYMGNN\0\x1a"
 #define SYMGNN_MODEL_MAGIC_LEN 8
+/* Ensemble files (several models in one file, doc/model-format.md section 9)
+ * start with their own 8 bytes and have their own version. */
+#define SYMGNN_ENSEMBLE_MAGIC "SYMGNN\x01\x1a"
+#define SYMGNN_ENSEMBLE_FORMAT_VERSION 1u
+#define SYMGNN_ENSEMBLE_MAX_MEMBERS 64u
 /* Highest format version this library reads, and the one it writes. v1 has
  * no symmetrization kind field (its models always store transforms). */
 #define SYMGNN_MODEL_FORMAT_VERSION 2u

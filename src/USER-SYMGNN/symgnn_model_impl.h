@@ -25,4 +25,10 @@ struct symgnn_model {
 symgnn_status symgnn_model_alloc(const symgnn_arch *arch, int ntransforms, symgnn_model **out,
                                  symgnn_error *err);
 
+/* The bytes of a model file (format v2, checksum included) in a new malloc'ed
+ * buffer: what symgnn_model_write writes and an ensemble file embeds. Values
+ * are checked first (finite weights, valid metadata). */
+symgnn_status symgnn_model_serialize(const symgnn_model *m, unsigned char **data, size_t *size,
+                                     symgnn_error *err);
+
 #endif

@@ -139,10 +139,29 @@ static symgnn_status check_values(const symgnn_model *m, symgnn_error *err) {
 
 /* ------------------------------------------------------------- writer */
 
+symgnn_status symgnn_model_serialize(const symgnn_model *m, unsigned char **data, size_t *size,
+                                     symgnn_error *err) {
+  symgnn_status st = check_values(m, err);
+  if (st != SYMGNN_OK) return st;
+  writer w = {NULL, 0};
+  serialize(m, &w);
+  const size_t body = w.pos;
+  w.p = malloc(body + 4);
+  if (!w.p) return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory serializing a model");
+  w.pos = 0;
+  serialize(m, &w);
+  put_u32(&w, symgnn_crc32(0, w.p, body));
+  *data = w.p;
+  *size = w.pos;
+  return SYMGNN_OK;
+}
+
 symgnn_status symgnn_model_write(const symgnn_model *m, const char *path, symgnn_error *err) {
   if (!m || !path || !*path)
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "symgnn_model_write needs a model and a path");
-  symgnn_status st = check_values(m, err);
+  unsigned char *data;
+  size_t size;
+  symgnn_status st = symgnn_model_serialize(m, &data, &size, err);
   if (st != SYMGNN_OK) {
     if (err) {
       char msg[sizeof err->message];
@@ -151,16 +170,8 @@ symgnn_status symgnn_model_write(const symgnn_model *m, const char *path, symgnn
     }
     return st;
   }
-  writer w = {NULL, 0};
-  serialize(m, &w);
-  const size_t body = w.pos;
-  w.p = malloc(body + 4);
-  if (!w.p) return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory writing '%s'", path);
-  w.pos = 0;
-  serialize(m, &w);
-  put_u32(&w, symgnn_crc32(0, w.p, body));
-  st = symgnn_file_write_atomic(path, w.p, w.pos, err);
-  free(w.p);
+  st = symgnn_file_write_atomic(path, data, size, err);
+  free(data);
   return st;
 }
 
@@ -445,6 +456,11 @@ static symgnn_status check_header(const unsigned char *p, size_t size, symgnn_er
   if (size == 0)
     return symgnn_set_error(err, SYMGNN_ERR_TRUNC, "file truncated: it is empty (0 bytes)");
   const size_t n = size < SYMGNN_MODEL_MAGIC_LEN ? size : SYMGNN_MODEL_MAGIC_LEN;
+  if (size >= SYMGNN_MODEL_MAGIC_LEN && !memcmp(p, SYMGNN_ENSEMBLE_MAGIC, SYMGNN_MODEL_MAGIC_LEN))
+    return symgnn_set_error(err, SYMGNN_ERR_MAGIC,
+                            "an ensemble file (several models), not a single model: read it with "
+                            "symgnn_ensemble_read, or take one member out with "
+                            "'symgnn-model member'");
   if (memcmp(p, SYMGNN_MODEL_MAGIC, n) != 0) {
     char hex[3 * SYMGNN_MODEL_MAGIC_LEN + 1] = "";
     for (size_t i = 0; i < SYMGNN_MODEL_MAGIC_LEN && i < size; ++i)
