@@ -176,6 +176,82 @@ TEST_F(PredictCli, PredictsSmallConfigurationAndWritesEbPred) {
   EXPECT_NE(text.find("Properties=species:S:1:pos:R:3:eb:R:1:eb_pred:R:1 "), std::string::npos);
 }
 
+// An ensemble file: eb_pred is the members' mean and eb_std their population standard
+// deviation, both checked against each member predicted alone; the summary names the members.
+TEST_F(PredictCli, EnsembleWritesMeanAndSpread) {
+  const std::string in = write_config("in.extxyz", 100, 12.0, 2.0);
+  std::vector<std::vector<double>> member;
+  std::vector<symgnn_model *> models;
+  for (uint64_t seed : {11, 12, 13}) {
+    const char *names[2] = {"Cu", "Zr"};
+    symgnn_arch arch;
+    symgnn_arch_default(&arch, 2, names);
+    symgnn_error err;
+    symgnn_model_free(model_);
+    model_ = nullptr;
+    ASSERT_EQ(symgnn_model_create(&arch, 0, nullptr, seed, &model_, &err), SYMGNN_OK);
+    symgnn_model_set_label_norm(model_, 1.6, 30.0); // wide: the members differ visibly
+    member.push_back(library_prediction(in));
+    models.push_back(model_);
+    model_ = nullptr;
+  }
+  const std::string ens = path("ensemble.model");
+  symgnn_error err;
+  ASSERT_EQ(symgnn_ensemble_write(models.data(), 3, ens.c_str(), &err), SYMGNN_OK) << err.message;
+  for (symgnn_model *m : models) symgnn_model_free(m);
+
+  const std::string out = path("out.extxyz");
+  const ToolRun r = invoke({ens, in, "-o", out});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(r.keys.at("members"), "3");
+  EXPECT_EQ(r.keys.at("symmetrization"), "haar");
+  EXPECT_NE(slurp(out).find("Properties=species:S:1:pos:R:3:eb:R:1:eb_pred:R:1:eb_std:R:1 "),
+            std::string::npos);
+  std::vector<double> mean(100), sd(100);
+  for (int i = 0; i < 100; ++i) {
+    for (int k = 0; k < 3; ++k) mean[i] += member[k][i] / 3.0;
+    for (int k = 0; k < 3; ++k) sd[i] += (member[k][i] - mean[i]) * (member[k][i] - mean[i]) / 3.0;
+    sd[i] = std::sqrt(sd[i]);
+  }
+  for (const char *col : {"eb_pred", "eb_std"}) {
+    symgnn_xyz *x = nullptr;
+    char msg[512] = "";
+    ASSERT_EQ(symgnn_xyz_read(out.c_str(), col, &x, msg, sizeof msg), 0) << msg;
+    const std::vector<double> &expect = std::string(col) == "eb_pred" ? mean : sd;
+    for (int i = 0; i < 100; ++i)
+      EXPECT_NEAR(symgnn_xyz_labels(x)[i], expect[i], 1e-6 * (1.0 + std::fabs(expect[i])))
+          << col << " atom " << i;
+    symgnn_xyz_free(x);
+  }
+  const symgnn_summary u = symgnn_summary_compute(sd.data(), 100);
+  EXPECT_GT(u.mean, 0.01); // the members really differ
+  EXPECT_NEAR(std::stod(r.keys.at("uncertainty_mean")), u.mean, 2e-6);
+  EXPECT_NEAR(std::stod(r.keys.at("uncertainty_max")), u.max, 2e-6);
+  // Each member's Pearson against the labels, and the rank correlation of spread and error.
+  symgnn_xyz *x = nullptr;
+  char msg[512] = "";
+  ASSERT_EQ(symgnn_xyz_read(in.c_str(), "eb", &x, msg, sizeof msg), 0) << msg;
+  std::istringstream mp(r.keys.at("member_pearson"));
+  for (int k = 0; k < 3; ++k) {
+    double v = NAN;
+    mp >> v;
+    EXPECT_NEAR(v, symgnn_metrics_compute(member[k].data(), symgnn_xyz_labels(x), 100).pearson,
+                2e-6);
+  }
+  std::vector<double> abs_err(100);
+  for (int i = 0; i < 100; ++i) abs_err[i] = std::fabs(mean[i] - symgnn_xyz_labels(x)[i]);
+  EXPECT_NEAR(std::stod(r.keys.at("uncertainty_error_spearman")),
+              symgnn_spearman(sd.data(), abs_err.data(), 100), 2e-6);
+  symgnn_xyz_free(x);
+  // A single model: no spread column, no uncertainty lines.
+  const std::string single = write_model();
+  const ToolRun r1 = invoke({single, in, "-o", out});
+  ASSERT_EQ(r1.status, 0) << r1.err;
+  EXPECT_EQ(r1.keys.at("members"), "1");
+  EXPECT_EQ(r1.keys.count("uncertainty_mean"), 0u);
+  EXPECT_EQ(slurp(out).find("eb_std"), std::string::npos);
+}
+
 TEST_F(PredictCli, NoLabelNoMetricsAndNoOutputFile) {
   const std::string model = write_model();
   const std::string in = write_config("in.extxyz", 40, 10.0, 2.0);

@@ -219,6 +219,43 @@ TEST_F(XyzTest, WriterRejectsBadColumnNamesAndNonFiniteValues) {
   symgnn_xyz_free(x);
 }
 
+TEST_F(XyzTest, SeveralColumnsReplaceInPlaceAndAppendInOrder) {
+  const std::string in = write("in.extxyz", three_atoms());
+  symgnn_xyz *x = nullptr;
+  char msg[512] = "";
+  ASSERT_EQ(symgnn_xyz_read(in.c_str(), "eb", &x, msg, sizeof msg), 0) << msg;
+  const std::vector<double> a = {1, 2, 3}, b = {0.5, 0.25, 0.125}, c = {-1, -2, -3};
+  const char *names[3] = {"eb_std", "eb", "eb_pred"};
+  const double *cols[3] = {b.data(), c.data(), a.data()};
+  const std::string out = path("out.extxyz");
+  ASSERT_EQ(symgnn_xyz_write_with_columns(x, out.c_str(), 3, names, cols, msg, 512), 0) << msg;
+  const std::string text = slurp(out);
+  // eb is replaced where it stands; the new columns follow in the order given.
+  EXPECT_EQ(properties_of(text), "id:I:1:species:S:1:pos:R:3:eb:R:1:eb_std:R:1:eb_pred:R:1");
+  EXPECT_NE(text.find("2 Zr 4.5 5.25 6.125 -2 0.25 2\n"), std::string::npos) << text;
+  const char *twice[2] = {"eb_pred", "eb_pred"};
+  EXPECT_NE(symgnn_xyz_write_with_columns(x, out.c_str(), 2, twice, cols, msg, 512), 0);
+  EXPECT_NE(std::string(msg).find("'eb_pred' is given twice"), std::string::npos) << msg;
+  EXPECT_EQ(slurp(out), text) << "a refused write leaves the previous file";
+  symgnn_xyz_free(x);
+}
+
+TEST(Metrics, SpearmanRanksWithTies) {
+  // Monotone but not linear: rank correlation 1, Pearson below 1.
+  const double a[5] = {1, 2, 3, 4, 5}, b[5] = {1, 4, 9, 16, 1000};
+  EXPECT_DOUBLE_EQ(symgnn_spearman(a, b, 5), 1.0);
+  EXPECT_LT(symgnn_metrics_compute(a, b, 5).pearson, 0.9);
+  const double rev[5] = {5, 4, 3, 2, 1};
+  EXPECT_DOUBLE_EQ(symgnn_spearman(a, rev, 5), -1.0);
+  // Ties share their mean rank: ranks of c are 1.5 1.5 3 4 5.
+  const double c[5] = {7, 7, 8, 9, 10};
+  const double rc[5] = {1.5, 1.5, 3, 4, 5};
+  EXPECT_NEAR(symgnn_spearman(a, c, 5), symgnn_metrics_compute(a, rc, 5).pearson, 1e-15);
+  const double flat[3] = {2, 2, 2};
+  EXPECT_TRUE(std::isnan(symgnn_spearman(a, flat, 3)));
+  EXPECT_TRUE(std::isnan(symgnn_spearman(a, b, 1)));
+}
+
 // ---------------------------------------------------------------- bad input
 
 #define EXPECT_HAS(haystack, needle)                                                               \

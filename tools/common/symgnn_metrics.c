@@ -2,6 +2,7 @@
 #include "symgnn_metrics.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 void symgnn_metrics_init(symgnn_metrics_acc *acc) {
   *acc = (symgnn_metrics_acc){0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
@@ -74,4 +75,42 @@ symgnn_summary symgnn_summary_compute(const double *v, size_t n) {
   s.mean = mean;
   s.std = sqrt(m2 / (double)n);
   return s;
+}
+
+/* Sort key for ranking: a value and its position. */
+typedef struct {
+  double v;
+  size_t i;
+} ranked;
+
+static int by_value(const void *pa, const void *pb) {
+  const double a = ((const ranked *)pa)->v, b = ((const ranked *)pb)->v;
+  return (a > b) - (a < b);
+}
+
+/* rank[i] of v[i] (1-based), ties getting the mean of the ranks they span. */
+static int fill_ranks(const double *v, size_t n, double *rank) {
+  ranked *r = malloc(n * sizeof *r);
+  if (!r) return -1;
+  for (size_t i = 0; i < n; ++i) r[i] = (ranked){v[i], i};
+  qsort(r, n, sizeof *r, by_value);
+  for (size_t lo = 0; lo < n;) {
+    size_t hi = lo + 1;
+    while (hi < n && r[hi].v == r[lo].v) ++hi;
+    const double mid = 0.5 * (double)(lo + 1 + hi); /* mean of ranks lo+1..hi */
+    for (size_t k = lo; k < hi; ++k) rank[r[k].i] = mid;
+    lo = hi;
+  }
+  free(r);
+  return 0;
+}
+
+double symgnn_spearman(const double *a, const double *b, size_t n) {
+  double *ra = malloc((n ? n : 1) * sizeof *ra), *rb = malloc((n ? n : 1) * sizeof *rb);
+  double r = NAN;
+  if (ra && rb && fill_ranks(a, n, ra) == 0 && fill_ranks(b, n, rb) == 0)
+    r = symgnn_metrics_compute(ra, rb, n).pearson;
+  free(ra);
+  free(rb);
+  return r;
 }

@@ -44,6 +44,11 @@ typedef struct {
 
 symgnn_summary symgnn_summary_compute(const double *v, size_t n);
 
+/* Spearman rank correlation of a[n] and b[n]: the Pearson r of their ranks,
+ * tied values sharing their average rank. NaN when n < 2, when either side is
+ * constant, or when out of memory. */
+double symgnn_spearman(const double *a, const double *b, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -63,6 +63,11 @@ int symgnn_xyz_species_indices(const symgnn_xyz *xyz, const symgnn_model *model,
  * name and renamed, so `path` is never left half-written. */
 int symgnn_xyz_write_with_column(const symgnn_xyz *xyz, const char *path, const char *colname,
                                  const double *values, char *msg, size_t msglen);
+/* The same with ncols (1..8) columns names[k] holding values[k][natoms], in
+ * that order; names must differ from each other. */
+int symgnn_xyz_write_with_columns(const symgnn_xyz *xyz, const char *path, int ncols,
+                                  const char *const *names, const double *const *values, char *msg,
+                                  size_t msglen);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,7 @@
-/* symgnn-model: inspect a SymGNN model file (`info`) or write a randomly
- * initialized one for tests and benchmarks (`create-random`). */
+/* symgnn-model: inspect a SymGNN model or ensemble file (`info`), write a
+ * randomly initialized model for tests and benchmarks (`create-random`), edit
+ * provenance, and build or split ensembles (symgnn_model_cli_ensemble.c). */
+#include "symgnn_model_cli.h"
 #include "symgnn.h"
 #include "symgnn_file.h"
 #include "symgnn_model_format.h"
@@ -17,6 +19,8 @@
   "       symgnn-model create-random OUT [--seed N] [--elements Cu,Zr] [--transforms K|haar]\n"    \
   "                    [--width W] [--heads 8,4,2,1] [--decoder-depth D] [--cutoff R]\n"           \
   "       symgnn-model set-provenance MODEL KEY VALUE [-o OUT]\n"                                  \
+  "       symgnn-model ensemble OUT MODEL1 MODEL2 [MODEL3 ...]\n"                                  \
+  "       symgnn-model member ENSEMBLE K -o OUT\n"                                                 \
   "       symgnn-model --help\n"
 
 #define HELP                                                                                       \
@@ -35,6 +39,9 @@
   "                    architecture (default 32, 8,4,2,1, 4, 5.0)\n"                               \
   "set-provenance  set (or replace) one provenance entry, e.g. metrics measured after\n"           \
   "                post-processing; writes OUT, or MODEL itself, atomically.\n"                    \
+  "ensemble        write the models (2 to 64, same elements, cutoff and units) as one\n"           \
+  "                ensemble file: predictions are their mean, the uncertainty their spread.\n"     \
+  "member          write member K (1-based) of an ensemble file as a model file.\n"                \
   "Exit status: 0 success, 1 error (message on stderr), 2 usage error.\n"
 
 /* Print a usage error and return the usage exit status. */
@@ -65,37 +72,24 @@ static double det3(const double *m) {
          m[2] * (m[3] * m[7] - m[4] * m[6]);
 }
 
-/* `info`: read and validate the file, then print its metadata; the transform matrices (one
- * line each, up to thousands) only when `list_transforms` is set, so the default fits a screen. */
-static int cmd_info(const char *path, int list_transforms) {
-  unsigned char *data;
-  size_t size;
-  symgnn_error err;
-  if (symgnn_file_read_all(path, &data, &size, &err) != SYMGNN_OK) return fail(err.message);
-  symgnn_model *m;
-  if (symgnn_model_read_buffer(data, size, &m, &err) != SYMGNN_OK) {
-    free(data);
-    fprintf(stderr, "symgnn-model: error: model file '%s': %s\n", path, err.message);
-    return 1;
-  }
-  const unsigned char *v = data + SYMGNN_MODEL_MAGIC_LEN; /* validated by the reader */
-  printf("format_version: %" PRIu32 "\n",
-         (uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24);
-  free(data);
+/* Metadata of one model, each line starting with `prefix` ("" or "member_2."). */
+static void print_model(const symgnn_model *m, const char *prefix, int list_transforms) {
   const symgnn_arch *a = symgnn_model_arch(m);
-  fputs("elements:", stdout);
+  printf("%selements:", prefix);
   for (int i = 0; i < a->nelements; ++i) printf(" %s", a->elements[i]);
-  fputs("\ncutoff: ", stdout);
+  printf("\n%scutoff: ", prefix);
   print_double(a->cutoff);
-  printf("\nunits: %s\nwidth: %d\nlayers: %d\nheads:", symgnn_model_units(m), a->width, a->nlayers);
+  printf("\n%sunits: %s\n%swidth: %d\n%slayers: %d\n%sheads:", prefix, symgnn_model_units(m),
+         prefix, a->width, prefix, a->nlayers, prefix);
   for (int l = 0; l < a->nlayers; ++l) printf(" %d", a->heads[l]);
   const int ntransforms = symgnn_model_ntransforms(m);
-  printf("\ndecoder_depth: %d\nsymmetrization: %s\ntransforms: %d%s\n", a->decoder_depth,
-         symgnn_model_symmetrization(m) == SYMGNN_SYMM_HAAR ? "haar" : "transforms", ntransforms,
-         ntransforms > 0 && !list_transforms ? " (listed by info --transforms)" : "");
+  printf("\n%sdecoder_depth: %d\n%ssymmetrization: %s\n%stransforms: %d%s\n", prefix,
+         a->decoder_depth, prefix,
+         symgnn_model_symmetrization(m) == SYMGNN_SYMM_HAAR ? "haar" : "transforms", prefix,
+         ntransforms, ntransforms > 0 && !list_transforms ? " (listed by info --transforms)" : "");
   const double *t = symgnn_model_transforms(m);
   for (int k = 0; list_transforms && k < ntransforms; ++k) {
-    printf("transform_%d:", k + 1);
+    printf("%stransform_%d:", prefix, k + 1);
     for (int i = 0; i < 9; ++i) {
       putchar(' ');
       print_double(t[9 * k + i]);
@@ -104,17 +98,48 @@ static int cmd_info(const char *path, int list_transforms) {
   }
   double mean, std;
   symgnn_model_label_norm(m, &mean, &std);
-  fputs("label_mean: ", stdout);
+  printf("%slabel_mean: ", prefix);
   print_double(mean);
-  fputs("\nlabel_std: ", stdout);
+  printf("\n%slabel_std: ", prefix);
   print_double(std);
-  printf("\nparameters: %zu\nbn_statistics: %zu\n", symgnn_model_nparams(m),
+  printf("\n%sparameters: %zu\n%sbn_statistics: %zu\n", prefix, symgnn_model_nparams(m), prefix,
          symgnn_model_nstats(m));
   for (int i = 0; i < symgnn_model_nprovenance(m); ++i)
-    printf("provenance.%s: %s\n", symgnn_model_provenance_key(m, i),
+    printf("%sprovenance.%s: %s\n", prefix, symgnn_model_provenance_key(m, i),
            symgnn_model_provenance_value(m, i));
+}
+
+/* `info`: read and validate the file, then print its metadata; the transform matrices (one
+ * line each, up to thousands) only when `list_transforms` is set, so the default fits a screen.
+ * An ensemble file prints its member count, then every member's lines prefixed member_K. */
+static int cmd_info(const char *path, int list_transforms) {
+  unsigned char *data;
+  size_t size;
+  symgnn_error err;
+  if (symgnn_file_read_all(path, &data, &size, &err) != SYMGNN_OK) return fail(err.message);
+  symgnn_ensemble *e;
+  if (symgnn_ensemble_read_buffer(data, size, &e, &err) != SYMGNN_OK) {
+    free(data);
+    fprintf(stderr, "symgnn-model: error: model file '%s': %s\n", path, err.message);
+    return 1;
+  }
+  const unsigned char *v = data + SYMGNN_MODEL_MAGIC_LEN; /* validated by the reader */
+  const int is_ensemble = !memcmp(data, SYMGNN_ENSEMBLE_MAGIC, SYMGNN_MODEL_MAGIC_LEN);
+  printf("%s: %" PRIu32 "\n", is_ensemble ? "ensemble_format_version" : "format_version",
+         (uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24);
+  free(data);
+  if (is_ensemble) {
+    printf("members: %d\n", symgnn_ensemble_size(e));
+    double lo, hi;
+    if (symgnn_ensemble_label_range(e, &lo, &hi)) printf("label_range: %.6g %.6g\n", lo, hi);
+  }
+  for (int k = 0; k < symgnn_ensemble_size(e); ++k) {
+    char prefix[32] = "";
+    if (is_ensemble) snprintf(prefix, sizeof prefix, "member_%d.", k + 1);
+    print_model(symgnn_ensemble_member(e, k), prefix, list_transforms);
+  }
   puts("checksum: ok");
-  symgnn_model_free(m);
+  symgnn_ensemble_free(e);
   return fflush(stdout) == 0 ? 0 : fail("cannot write to standard output");
 }
 
@@ -295,6 +320,15 @@ int main(int argc, char **argv) {
     if (argc == 7 && strcmp(argv[5], "-o") == 0)
       return cmd_set_provenance(argv[2], argv[3], argv[4], argv[6]);
     return usage_error("%s", "set-provenance takes MODEL KEY VALUE [-o OUT]");
+  }
+  if (strcmp(cmd, "ensemble") == 0) {
+    if (argc >= 5) return symgnn_cli_ensemble(argv[2], argc - 3, argv + 3);
+    return usage_error("%s", "ensemble takes OUT and at least two model files");
+  }
+  if (strcmp(cmd, "member") == 0) {
+    if (argc == 6 && strcmp(argv[4], "-o") == 0)
+      return symgnn_cli_member(argv[2], argv[3], argv[5]);
+    return usage_error("%s", "member takes ENSEMBLE K -o OUT");
   }
   if (strcmp(cmd, "create-random") != 0) return usage_error("unknown command '%s'", cmd);
   if (argc < 3 || argv[2][0] == '-') return usage_error("%s", "create-random needs OUT");
