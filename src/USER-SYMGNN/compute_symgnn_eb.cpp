@@ -47,6 +47,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <numeric>
 
 using namespace LAMMPS_NS;
 
@@ -85,7 +86,7 @@ bool edge_before(const Edge &a, const Edge &b)
 }
 
 // Keywords that may follow the element names.
-const char *const keywords[] = {"block", "threads", "duplicates"};
+const char *const keywords[] = {"block", "threads", "duplicates", "uncertainty"};
 
 bool is_keyword(const char *word)
 {
@@ -141,10 +142,12 @@ class FixSymGNNEBReport : public Fix {
 /* ---------------------------------------------------------------------- */
 
 ComputeSymGNNEB::ComputeSymGNNEB(LAMMPS *lmp, int narg, char **arg) :
-    Compute(lmp, narg, arg), model(nullptr), eval(nullptr), cutoff(0.0), energy_scale(1.0),
-    width(0), nlayers(0), nthreads(1), threads_from_lammps(true), list(nullptr), nmax(0),
-    eb(nullptr), last_step(-1), run_calls(0), run_seconds(0.0), run_start(0.0), warned_isolated(0),
-    warned_first_id(0)
+    Compute(lmp, narg, arg), ensemble(nullptr), model(nullptr), member(0), uncertainty(false),
+    cutoff(0.0), energy_scale(1.0), nthreads(1), threads_from_lammps(true), list(nullptr), nmax(0),
+    eb(nullptr), ebarray(nullptr), null_neighbours(0), last_step(-1), run_calls(0),
+    run_seconds(0.0), run_start(0.0), warned_isolated(0), warned_first_id(0), have_range(false),
+    range_lo(0.0), range_hi(0.0), range_margin(0.0), warned_range(false), warned_composition(false),
+    warned_null(false), range_calls(0), range_max_atoms(0)
 {
   if (narg < 5) utils::missing_cmd_args(FLERR, "compute symgnn/eb", error);
   if (lmp->citeme) lmp->citeme->add(cite_symgnn);
@@ -205,33 +208,44 @@ ComputeSymGNNEB::ComputeSymGNNEB(LAMMPS *lmp, int narg, char **arg) :
       if (iarg + 2 > narg) utils::missing_cmd_args(FLERR, "compute symgnn/eb duplicates", error);
       allow_duplicates = utils::logical(FLERR, arg[iarg + 1], false, lmp) == 1;
       iarg += 2;
+    } else if (strcmp(arg[iarg], "uncertainty") == 0) {
+      if (iarg + 2 > narg) utils::missing_cmd_args(FLERR, "compute symgnn/eb uncertainty", error);
+      uncertainty = utils::logical(FLERR, arg[iarg + 1], false, lmp) == 1;
+      iarg += 2;
     } else {
       error->all(FLERR,
-                 "Unknown compute symgnn/eb keyword: {} (the keywords are block, threads and "
-                 "duplicates; it is not an element of model file {} either)",
+                 "Unknown compute symgnn/eb keyword: {} (the keywords are block, threads, "
+                 "duplicates and uncertainty; it is not an element of model file {} either)",
                  arg[iarg], model_path);
     }
   }
+  const int nmembers = symgnn_ensemble_size(ensemble);
+  if (uncertainty && nmembers < 2)
+    error->all(FLERR,
+               "Compute symgnn/eb uncertainty yes needs an ensemble model file (2 or more "
+               "members whose spread is the uncertainty); {} holds a single model (build an "
+               "ensemble with 'symgnn-model ensemble')",
+               model_path);
   // Without the threads keyword, as many threads as LAMMPS uses per MPI rank: comm->nthreads,
   // which LAMMPS sets from OMP_NUM_THREADS (when built with OpenMP) or `package omp`.
   if (threads_from_lammps) nthreads = comm->nthreads;
 
   parse_elements(names, allow_duplicates);
 
-  symgnn_error err;
-  if (symgnn_eval_create(model, &eval, &err) != SYMGNN_OK)
-    error->all(FLERR, "Compute symgnn/eb cannot prepare model {} for evaluation: {} ({})",
-               model_path, err.message, symgnn_status_name(err.code));
-  if (block_edges > 0) symgnn_eval_set_block_edges(eval, block_edges);
-  symgnn_eval_set_threads(eval, nthreads);
-  width = symgnn_eval_width(eval);
-  nlayers = symgnn_eval_nlayers(eval);
+  create_evaluations(block_edges);
 
   peratom_flag = 1;
-  size_peratom_cols = 0;
+  size_peratom_cols = uncertainty ? 2 : 0;
   scalar_flag = 1;
   extscalar = 0;
-  comm_forward = width;
+  comm_forward = *std::max_element(widths.begin(), widths.end());
+
+  // Out-of-range warning: the training label range, widened by one training-label standard
+  // deviation, when the model records it.
+  double label_std = 0.0;
+  symgnn_model_label_norm(model, nullptr, &label_std);
+  have_range = symgnn_ensemble_label_range(ensemble, &range_lo, &range_hi) != 0;
+  range_margin = std::fabs(label_std);
 
   if (comm->me == 0) log_model_and_mapping(names);
 
@@ -251,8 +265,31 @@ ComputeSymGNNEB::~ComputeSymGNNEB()
   // LAMMPS deletes all fixes before the computes at exit; only an uncompute finds it here.
   if (modify->nfix && modify->get_fix_by_id(id_report)) modify->delete_fix(id_report);
   memory->destroy(eb);
-  symgnn_eval_free(eval);
-  symgnn_model_free(model);
+  memory->destroy(ebarray);
+  for (symgnn_eval *ev : evals) symgnn_eval_free(ev);
+  symgnn_ensemble_free(ensemble);
+}
+
+/* ----------------------------------------------------------------------
+   one evaluation context per member (a haar member builds its table here)
+------------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::create_evaluations(int block_edges)
+{
+  const int nmembers = symgnn_ensemble_size(ensemble);
+  evals.assign(nmembers, nullptr);
+  widths.assign(nmembers, 0);
+  member_prediction.assign(nmembers, {});
+  for (int k = 0; k < nmembers; ++k) {
+    symgnn_error err;
+    if (symgnn_eval_create(symgnn_ensemble_member(ensemble, k), &evals[k], &err) != SYMGNN_OK)
+      error->all(FLERR,
+                 "Compute symgnn/eb cannot prepare member {} of model {} for evaluation: {} ({})",
+                 k + 1, model_path, err.message, symgnn_status_name(err.code));
+    if (block_edges > 0) symgnn_eval_set_block_edges(evals[k], block_edges);
+    symgnn_eval_set_threads(evals[k], nthreads);
+    widths[k] = symgnn_eval_width(evals[k]);
+  }
 }
 
 /* ----------------------------------------------------------------------
@@ -306,9 +343,10 @@ void ComputeSymGNNEB::read_model(const std::string &file)
   if (comm->me != 0) model_path = file;
 
   symgnn_error err;
-  if (symgnn_model_read_buffer(bytes.data(), bytes.size(), &model, &err) != SYMGNN_OK)
+  if (symgnn_ensemble_read_buffer(bytes.data(), bytes.size(), &ensemble, &err) != SYMGNN_OK)
     error->all(FLERR, "Compute symgnn/eb cannot use model file {}: {} ({})", model_path,
                err.message, symgnn_status_name(err.code));
+  model = symgnn_ensemble_member(ensemble, 0);
   if (strcmp(symgnn_model_units(model), "metal") != 0)
     error->all(FLERR, "Compute symgnn/eb: model file {} has units {}, expected metal", model_path,
                symgnn_model_units(model));
@@ -363,12 +401,16 @@ void ComputeSymGNNEB::log_model_and_mapping(const std::vector<std::string> &name
   symgnn_model_label_norm(model, &mean, &std);
 
   std::string msg = fmt::format("compute symgnn/eb {}: model file {}\n", id, model_path);
+  const int nmembers = symgnn_ensemble_size(ensemble);
+  if (nmembers > 1)
+    msg += fmt::format("  ensemble of {} members: EB = their mean{}; below: member 1\n", nmembers,
+                       uncertainty ? ", uncertainty = their standard deviation" : "");
   msg += fmt::format("  elements:{}  cutoff {} A (strict)  width {}  layers {}  heads{}\n",
                      elements, arch->cutoff, arch->width, arch->nlayers, heads);
   msg += fmt::format("  decoder depth {}  label mean {} eV std {} eV  units {}\n",
                      arch->decoder_depth, mean, std, symgnn_model_units(model));
   symgnn_haar_table_info haar;
-  if (symgnn_eval_haar_info(eval, &haar, nullptr) == SYMGNN_OK)
+  if (symgnn_eval_haar_info(evals[0], &haar, nullptr) == SYMGNN_OK)
     msg += fmt::format("  symmetrization: haar, the exact O(3) average; table of {} distances "
                        "(every {:.4g} A) from a {}-direction sphere rule, built in {:.3f} s on "
                        "each rank; measured errors: quadrature {:.2g}, interpolation {:.2g} of "
@@ -388,6 +430,10 @@ void ComputeSymGNNEB::log_model_and_mapping(const std::vector<std::string> &name
     else
       msg += fmt::format("  {:11} | {:7} | {}\n", t, names[t - 1], typemap[t]);
   }
+  if (have_range)
+    msg += fmt::format("  training labels from {:.4g} to {:.4g} eV: EBs more than {:.4g} eV "
+                       "(one label std) outside are warned about once per run\n",
+                       range_lo, range_hi, range_margin);
   if (energy_scale != 1.0)
     msg += fmt::format("  output converted from eV to kcal/mol (x {})\n", energy_scale);
   msg += fmt::format("  {} OpenMP thread(s) per MPI rank ({})\n", nthreads,
@@ -403,7 +449,7 @@ void ComputeSymGNNEB::init()
   // `package omp` may have changed LAMMPS' thread count since the last run.
   if (threads_from_lammps && comm->nthreads != nthreads) {
     nthreads = comm->nthreads;
-    symgnn_eval_set_threads(eval, nthreads);
+    for (symgnn_eval *ev : evals) symgnn_eval_set_threads(ev, nthreads);
     if (comm->me == 0)
       utils::logmesg(lmp, "compute symgnn/eb {}: now {} OpenMP thread(s) per MPI rank\n", id,
                      nthreads);
@@ -455,6 +501,8 @@ void ComputeSymGNNEB::build_graph()
   for (int i = 0; i < nlocal; ++i)
     if (node_of_atom[i] >= 0) ++nlocal_nodes;
   prediction.resize(nlocal_nodes);
+  spread.resize(nlocal_nodes);
+  for (auto &p : member_prediction) p.resize(nlocal_nodes);
 
   neighbor->build_one(list);
   std::vector<int> row_of_atom(nlocal, -1);
@@ -466,8 +514,10 @@ void ComputeSymGNNEB::build_graph()
   offsets.assign(1, 0);
   src.clear();
   disp.clear();
+  null_neighbours = 0;
   for (int i = 0; i < nlocal; ++i) {
     if (node_of_atom[i] < 0) continue;
+    bool near_null = false;    // a NULL-type atom within the cutoff (left out of the graph)
     edges.clear();
     edges.push_back({tag[i], {0.0, 0.0, 0.0}, node_of_atom[i]});
     const int row = row_of_atom[i];
@@ -475,11 +525,14 @@ void ComputeSymGNNEB::build_graph()
     const int jnum = row >= 0 ? list->numneigh[row] : 0;
     for (int jj = 0; jj < jnum; ++jj) {
       const int j = jlist[jj] & NEIGHMASK;
-      if (node_of_atom[j] < 0) continue;
       const double dx = x[i][0] - x[j][0];
       const double dy = x[i][1] - x[j][1];
       const double dz = x[i][2] - x[j][2];
       const double rsq = dx * dx + dy * dy + dz * dz;
+      if (node_of_atom[j] < 0) {
+        near_null = near_null || rsq < cutsq;
+        continue;
+      }
       // the core refuses these too, but it can only name graph nodes, not atom IDs
       if (rsq < minsq)
         error->one(FLERR,
@@ -488,6 +541,7 @@ void ComputeSymGNNEB::build_graph()
                    tag[i], tag[j], std::sqrt(rsq), SYMGNN_MIN_DISTANCE);
       if (rsq < cutsq) edges.push_back({tag[j], {dx, dy, dz}, node_of_atom[j]});
     }
+    if (near_null) ++null_neighbours;
     std::sort(edges.begin(), edges.end(), edge_before);
     for (const Edge &e : edges) {
       src.push_back(e.node);
@@ -527,9 +581,14 @@ void ComputeSymGNNEB::compute_peratom()
 
   if (atom->nmax > nmax || !eb) {
     memory->destroy(eb);
+    memory->destroy(ebarray);
     nmax = std::max(atom->nmax, 1);
     memory->create(eb, nmax, "symgnn/eb:eb");
     vector_atom = eb;
+    if (uncertainty) {
+      memory->create(ebarray, nmax, 2, "symgnn/eb:ebarray");
+      array_atom = ebarray;
+    }
   }
   // LAMMPS clears the invoked flags between a dump and thermo output of the same step; a
   // configuration evaluated already keeps its result rather than being evaluated again.
@@ -538,6 +597,7 @@ void ComputeSymGNNEB::compute_peratom()
   build_graph();
   evaluate();
   warn_isolated();
+  check_domain();
   remember_configuration();
 
   ++run_calls;
@@ -599,32 +659,57 @@ std::array<double, 9> ComputeSymGNNEB::box_now() const
 }
 
 /* ----------------------------------------------------------------------
-   forward pass of the current graph, layer by layer with the ghost node
-   states refreshed in between; per-atom output masked by the group
+   forward pass of one member on the current graph, layer by layer with
+   the ghost node states refreshed in between (forward_comm packs the
+   states of member k)
+------------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::evaluate_member(int k)
+{
+  const symgnn_graph_view graph = {(int) prediction.size(), (int) species.size(), species.data(),
+                                   offsets.data(),          src.data(),           disp.data()};
+  symgnn_eval *ev = evals[k];
+  member = k;
+  symgnn_error err;
+  if (symgnn_eval_begin(ev, &graph, &err) != SYMGNN_OK)
+    error->one(FLERR, "Compute symgnn/eb: graph rejected by the SymGNN core: {} ({})", err.message,
+               symgnn_status_name(err.code));
+  for (int l = 0; l < symgnn_eval_nlayers(ev); ++l) {
+    if (l > 0) comm->forward_comm(this);
+    if (symgnn_eval_layer(ev, l, &err) != SYMGNN_OK)
+      error->one(FLERR, "Compute symgnn/eb: layer {} failed: {} ({})", l, err.message,
+                 symgnn_status_name(err.code));
+  }
+  if (symgnn_eval_decode(ev, member_prediction[k].data(), &err) != SYMGNN_OK)
+    error->one(FLERR, "Compute symgnn/eb: decoder failed: {} ({})", err.message,
+               symgnn_status_name(err.code));
+}
+
+/* ----------------------------------------------------------------------
+   every member, then their mean (the EB) and spread (the uncertainty);
+   per-atom output masked by the group
 ------------------------------------------------------------------------- */
 
 void ComputeSymGNNEB::evaluate()
 {
-  const symgnn_graph_view graph = {(int) prediction.size(), (int) species.size(), species.data(),
-                                   offsets.data(),          src.data(),           disp.data()};
-  symgnn_error err;
-  if (symgnn_eval_begin(eval, &graph, &err) != SYMGNN_OK)
-    error->one(FLERR, "Compute symgnn/eb: graph rejected by the SymGNN core: {} ({})", err.message,
-               symgnn_status_name(err.code));
-  for (int l = 0; l < nlayers; ++l) {
-    if (l > 0) comm->forward_comm(this);
-    if (symgnn_eval_layer(eval, l, &err) != SYMGNN_OK)
-      error->one(FLERR, "Compute symgnn/eb: layer {} failed: {} ({})", l, err.message,
-                 symgnn_status_name(err.code));
+  const int nmembers = (int) evals.size();
+  std::vector<const double *> rows(nmembers);
+  for (int k = 0; k < nmembers; ++k) {
+    evaluate_member(k);
+    rows[k] = member_prediction[k].data();
   }
-  if (symgnn_eval_decode(eval, prediction.data(), &err) != SYMGNN_OK)
-    error->one(FLERR, "Compute symgnn/eb: decoder failed: {} ({})", err.message,
-               symgnn_status_name(err.code));
+  symgnn_ensemble_reduce(nmembers, (int64_t) prediction.size(), rows.data(), prediction.data(),
+                         spread.data());
 
   const int *mask = atom->mask;
   for (int i = 0; i < atom->nlocal; ++i) {
     const int node = node_of_atom[i];
-    eb[i] = (node >= 0 && (mask[i] & groupbit)) ? prediction[node] * energy_scale : 0.0;
+    const bool out = node >= 0 && (mask[i] & groupbit);
+    eb[i] = out ? prediction[node] * energy_scale : 0.0;
+    if (uncertainty) {
+      ebarray[i][0] = eb[i];
+      ebarray[i][1] = out ? spread[node] * energy_scale : 0.0;
+    }
   }
 }
 
@@ -672,6 +757,114 @@ void ComputeSymGNNEB::warn_isolated()
 }
 
 /* ----------------------------------------------------------------------
+   out-of-domain checks after an evaluation (collective): inputs the model
+   was not trained on give barriers without meaning, and nothing in the
+   numbers themselves says so. Each warning once per run, with counts.
+------------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::check_domain()
+{
+  warn_composition();
+  warn_null_neighbours();
+  warn_out_of_range();
+}
+
+/* ----------------------------------------------------------------------
+   a graph with a single element while the model has several: a map like
+   "Cu NULL" or "Cu Cu", or a structure the model never saw
+------------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::warn_composition()
+{
+  const symgnn_arch *arch = symgnn_model_arch(model);
+  if (warned_composition || arch->nelements < 2) return;
+  std::vector<bigint> mine(arch->nelements, 0), total(arch->nelements, 0);
+  for (int i = 0; i < atom->nlocal; ++i)
+    if (node_of_atom[i] >= 0) ++mine[species[node_of_atom[i]]];
+  MPI_Allreduce(mine.data(), total.data(), arch->nelements, MPI_LMP_BIGINT, MPI_SUM, world);
+  int present = 0, which = 0;
+  for (int e = 0; e < arch->nelements; ++e)
+    if (total[e] > 0) ++present, which = e;
+  if (present != 1) return;
+  warned_composition = true;
+  if (comm->me != 0) return;
+  std::string elements;
+  for (int e = 0; e < arch->nelements; ++e) elements += std::string(" ") + arch->elements[e];
+  bool has_null = false;
+  for (int t = 1; t <= atom->ntypes; ++t) has_null = has_null || typemap[t] < 0;
+  error->warning(FLERR,
+                 "Compute symgnn/eb {}: the graph holds only {} atoms ({} of them) at step {}, "
+                 "but model file {} was trained with the elements{}; barriers of such a "
+                 "structure are extrapolations{} (warned once per run)",
+                 id, arch->elements[which], total[which], update->ntimestep, model_path, elements,
+                 has_null ? "; for the barriers of one species map every type and use a group"
+                          : "");
+}
+
+/* ----------------------------------------------------------------------
+   atoms of mapped types with atoms of NULL types within the cutoff: those
+   neighbours are missing from the graph, so the model sees a hole
+------------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::warn_null_neighbours()
+{
+  if (warned_null) return;
+  bigint total = 0;
+  MPI_Allreduce(&null_neighbours, &total, 1, MPI_LMP_BIGINT, MPI_SUM, world);
+  if (total == 0) return;
+  warned_null = true;
+  if (comm->me != 0) return;
+  std::string null_types;
+  for (int t = 1; t <= atom->ntypes; ++t)
+    if (typemap[t] < 0) null_types += fmt::format(" {}", t);
+  error->warning(FLERR,
+                 "Compute symgnn/eb {}: {} atom(s) of mapped types have atoms of NULL type(s){} "
+                 "within the cutoff {} A at step {}; those neighbours are left out of the graph, "
+                 "so these barriers describe a different structure (for the barriers of one "
+                 "species map every type and use a group) (warned once per run)",
+                 id, total, null_types, cutoff, update->ntimestep);
+}
+
+/* ----------------------------------------------------------------------
+   group atoms whose EB lies outside the training label range by more
+   than the margin (a wrong element order gives negative barriers)
+------------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::warn_out_of_range()
+{
+  if (!have_range) return;
+  const double lo = range_lo - range_margin, hi = range_hi + range_margin;
+  const int *mask = atom->mask;
+  bigint mine[2] = {0, 0}, total[2];                   // outside, considered
+  double ext[2] = {HUGE_VAL, HUGE_VAL}, ext_all[2];    // min, -max
+  for (int i = 0; i < atom->nlocal; ++i) {
+    const int node = node_of_atom[i];
+    if (node < 0 || !(mask[i] & groupbit)) continue;
+    const double v = prediction[node];
+    ++mine[1];
+    if (!(v >= lo && v <= hi)) ++mine[0];
+    ext[0] = std::min(ext[0], v);
+    ext[1] = std::min(ext[1], -v);
+  }
+  MPI_Allreduce(mine, total, 2, MPI_LMP_BIGINT, MPI_SUM, world);
+  if (total[0] == 0) return;
+  MPI_Allreduce(ext, ext_all, 2, MPI_DOUBLE, MPI_MIN, world);
+  ++range_calls;
+  range_max_atoms = std::max(range_max_atoms, total[0]);
+  if (warned_range) return;
+  warned_range = true;
+  if (comm->me != 0) return;
+  error->warning(FLERR,
+                 "Compute symgnn/eb {}: {} of {} atoms have an EB outside the training label "
+                 "range [{:.4g}, {:.4g}] eV by more than {:.4g} eV (one label std) at step {} "
+                 "(EBs from {:.4g} to {:.4g} eV); the structure or the element mapping (order of "
+                 "the element names) may lie outside what the model was trained on (warned once "
+                 "per run, counted in the end-of-run report)",
+                 id, total[0], total[1], range_lo, range_hi, range_margin, update->ntimestep,
+                 ext_all[0], -ext_all[1]);
+}
+
+/* ----------------------------------------------------------------------
    mean EB of the group's atoms of mapped types
 ------------------------------------------------------------------------- */
 
@@ -702,7 +895,8 @@ double ComputeSymGNNEB::compute_scalar()
 int ComputeSymGNNEB::pack_forward_comm(int n, int *sendlist, double *buf, int /*pbc_flag*/,
                                        int * /*pbc*/)
 {
-  const float *state = symgnn_eval_node_state(eval);
+  const float *state = symgnn_eval_node_state(evals[member]);
+  const int width = widths[member];
   int m = 0;
   for (int i = 0; i < n; ++i) {
     const int node = node_of_atom[sendlist[i]];
@@ -720,7 +914,8 @@ int ComputeSymGNNEB::pack_forward_comm(int n, int *sendlist, double *buf, int /*
 
 void ComputeSymGNNEB::unpack_forward_comm(int n, int first, double *buf)
 {
-  float *state = symgnn_eval_node_state(eval);
+  float *state = symgnn_eval_node_state(evals[member]);
+  const int width = widths[member];
   int m = 0;
   for (int i = first; i < first + n; ++i) {
     const int node = node_of_atom[i];
@@ -743,6 +938,12 @@ double ComputeSymGNNEB::memory_usage()
   bytes += (double) src.capacity() * sizeof(int);
   bytes += (double) disp.capacity() * sizeof(double);
   bytes += (double) prediction.capacity() * sizeof(double);
+  bytes += (double) spread.capacity() * sizeof(double);
+  bytes += std::accumulate(member_prediction.begin(), member_prediction.end(), 0.0,
+                           [](double sum, const std::vector<double> &p) {
+                             return sum + (double) p.capacity() * sizeof(double);
+                           });
+  if (ebarray) bytes += 2.0 * nmax * sizeof(double);
   return bytes;
 }
 
@@ -755,6 +956,8 @@ void ComputeSymGNNEB::run_started()
   run_calls = 0;
   run_seconds = 0.0;
   run_start = platform::walltime();
+  warned_range = warned_composition = warned_null = false;
+  range_calls = range_max_atoms = 0;
 }
 
 /* ----------------------------------------------------------------------
@@ -776,6 +979,12 @@ void ComputeSymGNNEB::run_ended()
                  "all = {:.1f}% of the run's wall time ({:.4g} s, MPI rank 0)\n",
                  id, run_calls, 1000.0 * run_seconds / run_calls, run_seconds,
                  run_wall > 0.0 ? 100.0 * run_seconds / run_wall : 0.0, run_wall);
+  if (range_calls > 0)
+    utils::logmesg(lmp,
+                   "compute symgnn/eb {}: {} of {} evaluation(s) in this run had EBs outside "
+                   "the training label range [{:.4g}, {:.4g}] eV by more than {:.4g} eV (up to "
+                   "{} atoms at once)\n",
+                   id, range_calls, run_calls, range_lo, range_hi, range_margin, range_max_atoms);
 }
 
 /* ---------------------------------------------------------------------- */

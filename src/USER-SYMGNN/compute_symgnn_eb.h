@@ -33,6 +33,7 @@ ComputeStyle(symgnn/eb,ComputeSymGNNEB);
 #include <vector>
 
 // Opaque handles of the C core (symgnn.h); the header itself stays out of LAMMPS' style headers.
+struct symgnn_ensemble;
 struct symgnn_model;
 struct symgnn_eval;
 
@@ -59,13 +60,15 @@ class ComputeSymGNNEB : public Compute {
   static std::string version_mismatch(const char *built_for, const char *running);
 
  private:
-  symgnn_model *model;
-  symgnn_eval *eval;
+  symgnn_ensemble *ensemble;    // the model file: one model, or an ensemble of members
+  const symgnn_model *model;    // member 1 (owned by the ensemble): elements, cutoff, metadata
+  std::vector<symgnn_eval *> evals;    // one evaluation context per member
+  int member;                          // member being evaluated (its states are communicated)
+  bool uncertainty;                    // per-atom array [EB, members' spread] instead of EB
   std::string model_path;
-  double cutoff;          // graph cutoff from the model (Angstrom, strict <)
-  double energy_scale;    // eV -> energy unit of the run
-  int width;              // node-state floats per atom, forwarded once per layer
-  int nlayers;
+  double cutoff;               // graph cutoff from the model (Angstrom, strict <)
+  double energy_scale;         // eV -> energy unit of the run
+  std::vector<int> widths;     // node-state floats per atom of each member, forwarded per layer
   int nthreads;                // OpenMP threads of one evaluation on this rank
   bool threads_from_lammps;    // no threads keyword: follow comm->nthreads at every init()
   std::vector<int> typemap;    // atom type -> model species, -1 for NULL types
@@ -73,7 +76,8 @@ class ComputeSymGNNEB : public Compute {
   std::string id_report;    // internal fix reporting the cost at the end of each run
 
   int nmax;
-  double *eb;    // per-atom output, nmax
+  double *eb;          // per-atom EB (members' mean), nmax
+  double **ebarray;    // with uncertainty: nmax x 2, EB and members' spread
 
   // Graph of the current evaluation (CSR by destination), reused between calls.
   std::vector<int> node_of_atom;    // atom index (local + ghost) -> node, -1 when not a node
@@ -81,7 +85,10 @@ class ComputeSymGNNEB : public Compute {
   std::vector<int64_t> offsets;
   std::vector<int> src;
   std::vector<double> disp;
-  std::vector<double> prediction;    // local node -> EB in eV
+  std::vector<double> prediction;    // local node -> EB in eV (members' mean)
+  std::vector<double> spread;        // local node -> members' standard deviation in eV
+  std::vector<std::vector<double>> member_prediction;    // member -> local node -> EB in eV
+  bigint null_neighbours;    // owned atoms with a NULL-type neighbour within the cutoff
 
   // Configuration of the last evaluation (owned atoms), to skip repeating it on the same step.
   bigint last_step;
@@ -96,13 +103,26 @@ class ComputeSymGNNEB : public Compute {
   bigint warned_isolated;
   tagint warned_first_id;
 
+  // Out-of-domain checks: the training label range widened by a margin, and what was warned
+  // about in the current run (each warning once per run; counts in the end-of-run report).
+  bool have_range;
+  double range_lo, range_hi, range_margin;    // eV
+  bool warned_range, warned_composition, warned_null;
+  bigint range_calls, range_max_atoms;
+
   void parse_elements(const std::vector<std::string> &, bool);
+  void create_evaluations(int);
   void read_model(const std::string &);
   void log_model_and_mapping(const std::vector<std::string> &);
   void check_box_range();
   void build_graph();
   void evaluate();
+  void evaluate_member(int);
   void warn_isolated();
+  void check_domain();
+  void warn_out_of_range();
+  void warn_composition();
+  void warn_null_neighbours();
   void remember_configuration();
   bool same_as_last_evaluation();
   std::array<double, 9> box_now() const;

@@ -4,7 +4,7 @@
 // check prints the worst atoms and exits with status 1.
 //
 //   symgnn_lmp_check set-norm IN OUT MEAN STD
-//   symgnn_lmp_check reference DUMP COLUMN MODEL ELEM_TYPE1 ... [--rtol R]
+//   symgnn_lmp_check reference DUMP COLUMN MODEL ELEM_TYPE1 ... [--rtol R] [--std COLUMN]
 //   symgnn_lmp_check compare DUMP_A COL_A DUMP_B COL_B [--rtol R] [--factor F] [--expect-differ]
 //   symgnn_lmp_check masked DUMP COL_GROUP COL_ALL COL_MASK
 //   symgnn_lmp_check count DUMP COLUMN MIN_NONZERO
@@ -162,16 +162,23 @@ int cmd_set_norm(const std::vector<std::string> &a) {
 }
 
 // EB of every atom of the dump from the C core (graph builder + predict), compared with
-// COLUMN; atoms of NULL types must be 0 in COLUMN and are left out of the graph.
+// COLUMN; atoms of NULL types must be 0 in COLUMN and are left out of the graph. MODEL may be
+// an ensemble: COLUMN is then the members' mean and --std names the column of their
+// population standard deviation, both recomputed here from each member's own prediction.
 int cmd_reference(std::vector<std::string> a) {
   const double rtol = std::atof(option(a, "--rtol", "1e-5").c_str());
-  if (a.size() < 4) fail("reference DUMP COLUMN MODEL ELEM_TYPE1 ...");
+  const std::string std_col = option(a, "--std", nullptr);
+  if (a.size() < 4) fail("reference DUMP COLUMN MODEL ELEM_TYPE1 ... [--std COLUMN]");
   const Dump d = read_dump(a[0]);
   const int col = d.column(a[1]), tc = d.column("type");
+  const int sc = std_col.empty() ? -1 : d.column(std_col);
   const int xc = d.column("x"), yc = d.column("y"), zc = d.column("z");
   symgnn_error err;
-  symgnn_model *m = nullptr;
-  check(symgnn_model_read(a[2].c_str(), &m, &err), err, "read model");
+  symgnn_ensemble *ens = nullptr;
+  check(symgnn_ensemble_read(a[2].c_str(), &ens, &err), err, "read model");
+  const symgnn_model *m = symgnn_ensemble_member(ens, 0);
+  const int nmembers = symgnn_ensemble_size(ens);
+  if (sc >= 0 && nmembers < 2) fail("--std needs an ensemble model");
   std::vector<int> typemap;
   for (size_t k = 3; k < a.size(); ++k)
     typemap.push_back(a[k] == "NULL" ? -1 : symgnn_model_element_index(m, a[k].c_str()));
@@ -200,22 +207,31 @@ int cmd_reference(std::vector<std::string> a) {
                              d.hi[1] - d.lo[1], 0, d.tilt[1], d.tilt[2],
                              d.hi[2] - d.lo[2]};
   symgnn_graph *g = nullptr;
-  symgnn_eval *ev = nullptr;
   check(symgnn_graph_build((int)ids.size(), pos.data(), lattice, species.data(),
                            symgnn_model_arch(m)->cutoff, &g, &err),
         err, "graph");
-  check(symgnn_eval_create(m, &ev, &err), err, "eval");
   const symgnn_graph_view view = symgnn_graph_get_view(g);
-  std::vector<double> eb(ids.size());
-  check(symgnn_predict(ev, &view, eb.data(), &err), err, "predict");
-  std::map<long, std::pair<double, double>> ab;
-  for (size_t n = 0; n < ids.size(); ++n) ab[ids[n]] = {d.rows.at(ids[n])[col], eb[n]};
-  std::printf("reference: %zu atoms, %lld edges, %ld atoms of NULL types\n", ids.size(),
-              (long long)symgnn_graph_nedges(g), nnull);
+  std::vector<std::vector<double>> member(nmembers, std::vector<double>(ids.size()));
+  for (int k = 0; k < nmembers; ++k) {
+    symgnn_eval *ev = nullptr;
+    check(symgnn_eval_create(symgnn_ensemble_member(ens, k), &ev, &err), err, "eval");
+    check(symgnn_predict(ev, &view, member[k].data(), &err), err, "predict");
+    symgnn_eval_free(ev);
+  }
+  std::map<long, std::pair<double, double>> ab, sd;
+  for (size_t n = 0; n < ids.size(); ++n) {
+    double mean = 0.0, var = 0.0;
+    for (int k = 0; k < nmembers; ++k) mean += member[k][n] / nmembers;
+    for (int k = 0; k < nmembers; ++k) var += (member[k][n] - mean) * (member[k][n] - mean);
+    ab[ids[n]] = {d.rows.at(ids[n])[col], mean};
+    if (sc >= 0) sd[ids[n]] = {d.rows.at(ids[n])[sc], std::sqrt(var / nmembers)};
+  }
+  std::printf("reference: %zu atoms, %lld edges, %ld atoms of NULL types, %d member(s)\n",
+              ids.size(), (long long)symgnn_graph_nedges(g), nnull, nmembers);
   compare_series(ab, rtol, false, a[0] + " " + a[1] + " vs C core");
-  symgnn_eval_free(ev);
+  if (sc >= 0) compare_series(sd, rtol, false, a[0] + " " + std_col + " vs C core (spread)");
   symgnn_graph_free(g);
-  symgnn_model_free(m);
+  symgnn_ensemble_free(ens);
   return 0;
 }
 
