@@ -190,8 +190,12 @@ StepResult run_step(symgnn_trainer *tr, symgnn_model *m, const Batch &b,
 struct Tensor {
   std::string name, group;
   size_t off, size;
-  bool dead;  // never used by the forward pass: gradient must be exactly zero
-  bool prebn; // bias right in front of a BatchNorm: exact gradient zero, float noise only
+  bool dead; // never used by the forward pass: gradient must be exactly zero
+  // Compared against the whole gradient's norm, not its own size: a bias right in front of a
+  // BatchNorm (exact gradient zero, float noise only) or the attention bias (it shifts all
+  // logits of a destination alike, which the softmax removes except through the LeakyReLU's
+  // kink: a near-total cancellation whose rounding depends on the BLAS kernels' row tiling).
+  bool prebn;
 };
 
 std::vector<Tensor> tensor_table(const symgnn_layout *L, int nelements) {
@@ -224,7 +228,7 @@ std::vector<Tensor> tensor_table(const symgnn_layout *L, int nelements) {
     t.push_back({n + "w_fij", "egat", r.w_fij, hwd, false, false});
     t.push_back({n + "w_src", "egat", r.w_src, hwd, false, false});
     t.push_back({n + "attn", "attention", r.attn, (size_t)r.hw, false, false});
-    t.push_back({n + "bias", "attention", r.bias, (size_t)r.hw, false, false});
+    t.push_back({n + "bias", "attention", r.bias, (size_t)r.hw, false, true});
     bn(n + "bn_node", r.bn_node, false);
     bn(n + "bn_edge", r.bn_edge, last);
     // the last layer's node shifts are removed again by the decoder's first BN
@@ -592,28 +596,52 @@ double tensor_rel_diff(const std::vector<float> &a, const std::vector<float> &b,
   return std::sqrt(num) / std::max(std::sqrt(den), floor);
 }
 
-// Gradients `got` and `ref` agree tensor by tensor to 1e-5 relative, with a
-// floor of 1e-3 of the whole gradient's norm for tiny tensors (a single PReLU
-// slope); biases in front of a BatchNorm have a zero exact gradient (float
-// noise only) and are compared to the norm. Dead tensors are skipped.
-void expect_same_gradient(const std::vector<float> &got, const std::vector<float> &ref,
-                          const symgnn_model *m, int nelements) {
+// Gradients of one step computed in two decompositions (threads, ranks) agree
+// tensor by tensor to kDecompositionTol relative, with a floor of 1e-3 of the
+// whole gradient's norm for tiny tensors (a single PReLU slope); biases in
+// front of a BatchNorm have a zero exact gradient (float noise only) and, like
+// the attention biases, are compared to the norm. Dead tensors are skipped.
+// The tolerance is not float rounding: a decomposition changes the rounding of
+// the products (OpenBLAS' kernels round rows by their position in a tile), and
+// a LeakyReLU pre-activation within rounding of 0 then takes the other branch,
+// moving that edge's whole contribution: measured up to 4.7e-3 of a weight
+// tensor on an AVX-512 machine. A reduction or decomposition bug moves whole
+// tensors; TrainReduce checks that an unreduced gradient fails this test.
+constexpr double kDecompositionTol = 2e-2;
+
+// The largest per-tensor relative difference as above, and its tensor.
+double worst_tensor_difference(const std::vector<float> &got, const std::vector<float> &ref,
+                               const symgnn_model *m, int nelements, std::string *worst_name) {
   double norm = 0.0;
   for (float g : ref) norm += (double)g * g;
   norm = std::sqrt(norm);
   double worst = 0.0;
-  std::string worst_name;
   for (const Tensor &x : tensor_table(symgnn_model_layout(m), nelements)) {
     if (x.dead) continue;
     const double e = tensor_rel_diff(got, ref, x.off, x.size, x.prebn ? norm : 1e-3 * norm);
     if (e > worst) {
       worst = e;
-      worst_name = x.name;
+      *worst_name = x.name;
     }
   }
-  std::printf("  worst per-tensor relative gradient difference %.2e (%s)\n", worst,
-              worst_name.c_str());
-  EXPECT_LT(worst, 1e-5) << worst_name;
+  return worst;
+}
+
+void expect_same_gradient(const std::vector<float> &got, const std::vector<float> &ref,
+                          const symgnn_model *m, int nelements) {
+  std::string name;
+  const double worst = worst_tensor_difference(got, ref, m, nelements, &name);
+  std::printf("  worst per-tensor relative gradient difference %.2e (%s)\n", worst, name.c_str());
+  EXPECT_LT(worst, kDecompositionTol) << name;
+}
+
+// Transform gradients of two decompositions agree to kDecompositionTol of their norm.
+void expect_same_dtr(const std::vector<double> &got, const std::vector<double> &ref) {
+  double norm = 0.0;
+  for (double v : ref) norm += v * v;
+  norm = std::sqrt(norm);
+  ASSERT_EQ(got.size(), ref.size());
+  for (size_t i = 0; i < ref.size(); ++i) EXPECT_NEAR(got[i], ref[i], kDecompositionTol * norm);
 }
 
 TEST(TrainReduce, TwoRanksEachWithOneConfigurationMatchOneRankWithBoth) {
@@ -655,8 +683,13 @@ TEST(TrainReduce, TwoRanksEachWithOneConfigurationMatchOneRankWithBoth) {
   std::vector<float> sum(one.grad.size());
   for (size_t i = 0; i < sum.size(); ++i) sum[i] = ra.grad[i] + rc.grad[i];
   expect_same_gradient(sum, one.grad, m, arch.nelements);
-  for (size_t i = 0; i < t.size(); ++i)
-    EXPECT_NEAR(ra.dtr[i] + rc.dtr[i], one.dtr[i], 1e-5 * (1.0 + std::fabs(one.dtr[i])));
+  std::vector<double> dsum(t.size());
+  for (size_t i = 0; i < t.size(); ++i) dsum[i] = ra.dtr[i] + rc.dtr[i];
+  expect_same_dtr(dsum, one.dtr);
+  // The tolerance separates: one rank's gradient without the other's is far off.
+  std::string name;
+  EXPECT_GT(worst_tensor_difference(ra.grad, one.grad, m, arch.nelements, &name),
+            10 * kDecompositionTol);
   // running statistics updated identically on both ranks and equal to the single rank's
   const float *s1 = symgnn_model_stats(m), *sa = symgnn_model_stats(ma),
               *sc = symgnn_model_stats(mc);
@@ -700,8 +733,7 @@ TEST(TrainThreads, OneAndTwoThreadsGiveTheSameStep) {
       pmax = std::max(pmax, (double)std::fabs(r[1].pred[i] - r[0].pred[i]));
     EXPECT_LT(pmax, 1e-5);
     expect_same_gradient(r[1].grad, r[0].grad, m, arch.nelements);
-    for (size_t i = 0; i < t.size(); ++i)
-      EXPECT_NEAR(r[1].dtr[i], r[0].dtr[i], 1e-5 * (1.0 + std::fabs(r[0].dtr[i])));
+    expect_same_dtr(r[1].dtr, r[0].dtr);
     symgnn_model_free(m);
   }
 #endif
