@@ -286,15 +286,21 @@ section_torch() {
 # (K = 1, replaced in memory by symgnn-bench-forward --identity-transform), in alternating
 # rounds; each process times 3 passes after one warm-up. The haar table is built when the
 # process prepares the model, outside the timed passes; its build time is reported on its own.
+# An ensemble's members are evaluated one after the other: symgnn-bench-forward times one
+# member (the first), the predict section the whole ensemble.
 section_shipped() {
   [ -f "$SHIPPED" ] || { skip shipped_haar_3000_t1 "no shipped potential at $SHIPPED"; return; }
-  local n t
+  local n t one=$SHIPPED
+  if "$MODELTOOL" info "$SHIPPED" | grep -q '^members:'; then
+    one=$WORK/shipped_member1.model
+    "$MODELTOOL" member "$SHIPPED" 1 -o "$one" || return
+  fi
   for n in $PEER_SIZES; do
     for t in 1 2; do
       for _ in $(seq "$REPEATS"); do
-        rec_append "shipped_haar_${n}_t$t" threads "$t" "$BF" "$SHIPPED" "$SYS/cuzr_$n.extxyz" \
+        rec_append "shipped_haar_${n}_t$t" threads "$t" "$BF" "$one" "$SYS/cuzr_$n.extxyz" \
           --repeats 3 --warmup 1 || break
-        rec_append "shipped_k1_${n}_t$t" threads "$t" "$BF" "$SHIPPED" "$SYS/cuzr_$n.extxyz" \
+        rec_append "shipped_k1_${n}_t$t" threads "$t" "$BF" "$one" "$SYS/cuzr_$n.extxyz" \
           --repeats 3 --warmup 1 --identity-transform || break
       done
     done

@@ -25,18 +25,26 @@ class Robustness : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
     symgnn_error err{};
-    ASSERT_EQ(symgnn_model_read(SYMGNN_SHIPPED_MODEL, &model_, &err), SYMGNN_OK) << err.message;
-    ASSERT_EQ(symgnn_eval_create(model_, &ev_, &err), SYMGNN_OK) << err.message;
+    ASSERT_EQ(symgnn_ensemble_read(SYMGNN_SHIPPED_MODEL, &ens_, &err), SYMGNN_OK) << err.message;
+    model_ = symgnn_ensemble_member(ens_, 0);
+    for (int k = 0; k < symgnn_ensemble_size(ens_); ++k) {
+      symgnn_eval *ev = nullptr;
+      ASSERT_EQ(symgnn_eval_create(symgnn_ensemble_member(ens_, k), &ev, &err), SYMGNN_OK)
+          << err.message;
+      ev_.push_back(ev);
+    }
     pos_ = random_config(kAtoms, kLat, 2.2, 21);
     species_.resize(kAtoms);
     for (int i = 0; i < kAtoms; ++i) species_[i] = (i % 25 < 16) ? 0 : 1;
   }
   static void TearDownTestSuite() {
-    symgnn_eval_free(ev_);
-    symgnn_model_free(model_);
+    for (symgnn_eval *ev : ev_) symgnn_eval_free(ev);
+    ev_.clear();
+    symgnn_ensemble_free(ens_);
   }
 
-  // Barriers (eV) of a configuration; fails the test on any error.
+  // Barriers (eV) of a configuration, the mean over the shipped ensemble's members; fails the
+  // test on any error.
   static std::vector<double> predict(const std::vector<double> &pos) {
     symgnn_graph *g = nullptr;
     symgnn_error err{};
@@ -47,7 +55,13 @@ protected:
         << err.message;
     if (!g) return eb;
     const symgnn_graph_view v = symgnn_graph_get_view(g);
-    EXPECT_EQ(symgnn_predict(ev_, &v, eb.data(), &err), SYMGNN_OK) << err.message;
+    std::vector<std::vector<double>> member(ev_.size(), std::vector<double>(kAtoms, NAN));
+    std::vector<const double *> rows;
+    for (size_t k = 0; k < ev_.size(); ++k) {
+      EXPECT_EQ(symgnn_predict(ev_[k], &v, member[k].data(), &err), SYMGNN_OK) << err.message;
+      rows.push_back(member[k].data());
+    }
+    symgnn_ensemble_reduce((int)rows.size(), kAtoms, rows.data(), eb.data(), nullptr);
     symgnn_graph_free(g);
     return eb;
   }
@@ -58,13 +72,15 @@ protected:
     return m;
   }
 
-  static symgnn_model *model_;
-  static symgnn_eval *ev_;
+  static symgnn_ensemble *ens_;
+  static const symgnn_model *model_; // member 1: the cutoff
+  static std::vector<symgnn_eval *> ev_;
   static std::vector<double> pos_;
   static std::vector<int> species_;
 };
-symgnn_model *Robustness::model_ = nullptr;
-symgnn_eval *Robustness::ev_ = nullptr;
+symgnn_ensemble *Robustness::ens_ = nullptr;
+const symgnn_model *Robustness::model_ = nullptr;
+std::vector<symgnn_eval *> Robustness::ev_;
 std::vector<double> Robustness::pos_;
 std::vector<int> Robustness::species_;
 

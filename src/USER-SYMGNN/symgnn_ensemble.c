@@ -161,22 +161,16 @@ symgnn_status symgnn_ensemble_read_buffer(const void *data, size_t size, symgnn_
   return SYMGNN_OK;
 }
 
+/* symgnn_ensemble_read_buffer in the shape symgnn_file_parse calls. */
+static symgnn_status parse_ensemble(const void *data, size_t size, void *out, symgnn_error *err) {
+  return symgnn_ensemble_read_buffer(data, size, (symgnn_ensemble **)out, err);
+}
+
 symgnn_status symgnn_ensemble_read(const char *path, symgnn_ensemble **out, symgnn_error *err) {
   if (!path || !out)
     return symgnn_set_error(err, SYMGNN_ERR_ARG, "symgnn_ensemble_read needs a path and out");
   *out = NULL;
-  unsigned char *data;
-  size_t size;
-  symgnn_status st = symgnn_file_read_all(path, &data, &size, err);
-  if (st != SYMGNN_OK) return st;
-  st = symgnn_ensemble_read_buffer(data, size, out, err);
-  free(data);
-  if (st != SYMGNN_OK && err) {
-    char msg[sizeof err->message];
-    memcpy(msg, err->message, sizeof msg);
-    snprintf(err->message, sizeof err->message, "model file '%.200s': %.280s", path, msg);
-  }
-  return st;
+  return symgnn_file_parse(path, parse_ensemble, out, err);
 }
 
 symgnn_status symgnn_ensemble_write(const symgnn_model *const *members, int n, const char *path,

@@ -171,3 +171,19 @@ symgnn_status symgnn_file_remove_stale(const char *path, int *nremoved, symgnn_e
   free(dir);
   return st;
 }
+
+symgnn_status symgnn_file_parse(const char *path, symgnn_file_parser parse, void *out,
+                                symgnn_error *err) {
+  unsigned char *data;
+  size_t size;
+  symgnn_status st = symgnn_file_read_all(path, &data, &size, err);
+  if (st != SYMGNN_OK) return st;
+  st = parse(data, size, out, err);
+  free(data);
+  if (st != SYMGNN_OK && err) {
+    char msg[sizeof err->message];
+    memcpy(msg, err->message, sizeof msg);
+    snprintf(err->message, sizeof err->message, "model file '%.200s': %.280s", path, msg);
+  }
+  return st;
+}

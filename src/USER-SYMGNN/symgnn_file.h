@@ -13,6 +13,14 @@ extern "C" {
 symgnn_status symgnn_file_read_all(const char *path, unsigned char **data, size_t *size,
                                    symgnn_error *err);
 
+/* Read `path` whole and hand its bytes to parse(data, size, out, err): how
+ * every model-like file is read. A failure's message is prefixed with
+ * "model file '<path>': ". */
+typedef symgnn_status (*symgnn_file_parser)(const void *data, size_t size, void *out,
+                                            symgnn_error *err);
+symgnn_status symgnn_file_parse(const char *path, symgnn_file_parser parse, void *out,
+                                symgnn_error *err);
+
 /* Replace `path` atomically with `size` bytes: write a unique temporary
  * "<path>.tmp.XXXXXX" (mkstemp, same directory), flush, fsync, make it 0644,
  * close, rename over `path`. On any failure the temporary is removed, an

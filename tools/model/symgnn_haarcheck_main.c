@@ -153,6 +153,33 @@ static int every_edge(symgnn_eval *ev, const symgnn_model *model, const char *pa
   return rc;
 }
 
+/* Every check for one model (an ensemble's members one after the other):
+ * the table's figures, the rule's convergence and, with a sample, every edge.
+ * Returns the exit status. */
+static int check_member(const symgnn_model *model, const char *model_path, const char *xyz_path,
+                        int order) {
+  symgnn_error err;
+  symgnn_eval *ev = NULL;
+  symgnn_haar_table_info info;
+  int rc = 1;
+  if (symgnn_eval_create(model, &ev, &err) != SYMGNN_OK ||
+      symgnn_eval_haar_info(ev, &info, &err) != SYMGNN_OK) {
+    fprintf(stderr, "symgnn-haarcheck: %s: %s\n", model_path, err.message);
+  } else {
+    printf("table: %d distances every %.4g A, rule order %d (%d directions), built in %.3f s\n",
+           info.ndist, info.dr, info.order, 2 * info.order * info.order, info.build_seconds);
+    printf("table_scale: %.6g\ntable_quad_error: %.2e\ntable_interp_error: %.2e\n", info.scale,
+           info.quad_error, info.interp_error);
+    const int d = symgnn_model_arch(model)->width;
+    rc = convergence(ev, symgnn_model_arch(model)->cutoff, d, info.scale) ||
+                 (xyz_path && every_edge(ev, model, xyz_path, order, info.scale))
+             ? 1
+             : 0;
+  }
+  symgnn_eval_free(ev);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   const char *model_path = NULL, *xyz_path = NULL;
   int order = 768;
@@ -187,27 +214,18 @@ int main(int argc, char **argv) {
     return 2;
   }
   symgnn_error err;
-  symgnn_model *model = NULL;
-  symgnn_eval *ev = NULL;
-  symgnn_haar_table_info info;
-  int rc = 1;
-  if (symgnn_model_read(model_path, &model, &err) != SYMGNN_OK ||
-      symgnn_eval_create(model, &ev, &err) != SYMGNN_OK ||
-      symgnn_eval_haar_info(ev, &info, &err) != SYMGNN_OK) {
+  symgnn_ensemble *ens = NULL;
+  if (symgnn_ensemble_read(model_path, &ens, &err) != SYMGNN_OK) {
     fprintf(stderr, "symgnn-haarcheck: %s: %s\n", model_path, err.message);
-  } else {
-    printf("model: %s\n", model_path);
-    printf("table: %d distances every %.4g A, rule order %d (%d directions), built in %.3f s\n",
-           info.ndist, info.dr, info.order, 2 * info.order * info.order, info.build_seconds);
-    printf("table_scale: %.6g\ntable_quad_error: %.2e\ntable_interp_error: %.2e\n", info.scale,
-           info.quad_error, info.interp_error);
-    const int d = symgnn_model_arch(model)->width;
-    rc = convergence(ev, symgnn_model_arch(model)->cutoff, d, info.scale) ||
-                 (xyz_path && every_edge(ev, model, xyz_path, order, info.scale))
-             ? 1
-             : 0;
+    return 1;
   }
-  symgnn_eval_free(ev);
-  symgnn_model_free(model);
+  printf("model: %s\n", model_path);
+  int rc = 0;
+  const int m = symgnn_ensemble_size(ens);
+  for (int k = 0; k < m && rc == 0; ++k) {
+    if (m > 1) printf("member: %d of %d\n", k + 1, m);
+    rc = check_member(symgnn_ensemble_member(ens, k), model_path, xyz_path, order);
+  }
+  symgnn_ensemble_free(ens);
   return rc;
 }

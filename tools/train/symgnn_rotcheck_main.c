@@ -7,7 +7,8 @@
  * Cartesian axes, the graph is rebuilt and the predictions compared with the
  * untransformed ones. Prints, per kind, the mean and the largest |change of
  * predicted EB| in eV over atoms and transforms, and the Pearson correlation
- * of rotated vs unrotated predictions (pooled). */
+ * of rotated vs unrotated predictions (pooled). MODEL may be an ensemble: its
+ * prediction, the members' mean, is what is compared. */
 #include "symgnn.h"
 #include "symgnn_metrics.h"
 #include "symgnn_rng.h"
@@ -40,13 +41,27 @@ static void rotate_rows(const double *in, double *out, int n, const double R[9])
           R[3 * a] * in[3 * i] + R[3 * a + 1] * in[3 * i + 1] + R[3 * a + 2] * in[3 * i + 2];
 }
 
-/* Build the graph of a configuration and predict every atom (eV). */
-static int predict(symgnn_eval *ev, int n, const double *pos, const double *lat, const int *species,
-                   double cutoff, double *out, symgnn_error *err) {
+/* The evaluation contexts of an ensemble's members. */
+typedef struct {
+  int m;
+  symgnn_eval **ev;
+  double *tmp; /* one member's prediction, natoms */
+} members;
+
+/* Build the graph of a configuration and predict every atom (eV): the mean
+ * over the members, summed in member order as symgnn_ensemble_reduce does. */
+static int predict(const members *mb, int n, const double *pos, const double *lat,
+                   const int *species, double cutoff, double *out, symgnn_error *err) {
   symgnn_graph *g = NULL;
   if (symgnn_graph_build(n, pos, lat, species, cutoff, &g, err) != SYMGNN_OK) return -1;
   const symgnn_graph_view v = symgnn_graph_get_view(g);
-  const symgnn_status s = symgnn_predict(ev, &v, out, err);
+  symgnn_status s = SYMGNN_OK;
+  for (int i = 0; i < n; ++i) out[i] = 0.0;
+  for (int k = 0; k < mb->m && s == SYMGNN_OK; ++k) {
+    s = symgnn_predict(mb->ev[k], &v, mb->tmp, err);
+    for (int i = 0; i < n && s == SYMGNN_OK; ++i) out[i] += mb->tmp[i];
+  }
+  for (int i = 0; i < n; ++i) out[i] /= mb->m;
   symgnn_graph_free(g);
   return s == SYMGNN_OK ? 0 : -1;
 }
@@ -110,16 +125,26 @@ int main(int argc, char **argv) {
     return 2;
   }
   symgnn_error err;
-  symgnn_model *model = NULL;
-  symgnn_eval *ev = NULL;
+  symgnn_ensemble *ens = NULL;
+  members mb = {0, NULL, NULL};
   symgnn_xyz *xyz = NULL;
   char msg[600];
   int rc = 1;
-  if (symgnn_model_read(model_path, &model, &err) != SYMGNN_OK ||
-      symgnn_eval_create(model, &ev, &err) != SYMGNN_OK) {
+  if (symgnn_ensemble_read(model_path, &ens, &err) != SYMGNN_OK) {
     fprintf(stderr, "symgnn-rotcheck: %s: %s\n", model_path, err.message);
     goto done;
   }
+  mb.ev = calloc((size_t)symgnn_ensemble_size(ens), sizeof *mb.ev);
+  for (; mb.ev && mb.m < symgnn_ensemble_size(ens); ++mb.m)
+    if (symgnn_eval_create(symgnn_ensemble_member(ens, mb.m), &mb.ev[mb.m], &err) != SYMGNN_OK) {
+      fprintf(stderr, "symgnn-rotcheck: %s, member %d: %s\n", model_path, mb.m + 1, err.message);
+      goto done;
+    }
+  if (!mb.ev) {
+    fprintf(stderr, "symgnn-rotcheck: out of memory\n");
+    goto done;
+  }
+  const symgnn_model *model = symgnn_ensemble_member(ens, 0);
   if (symgnn_xyz_read(xyz_path, NULL, &xyz, msg, sizeof msg)) {
     fprintf(stderr, "symgnn-rotcheck: %s: %s\n", xyz_path, msg);
     goto done;
@@ -129,11 +154,12 @@ int main(int argc, char **argv) {
   int *species = malloc((size_t)n * sizeof(int));
   double *pos = malloc((size_t)n * 3 * sizeof(double));
   double *base = malloc((size_t)n * sizeof(double)), *rot = malloc((size_t)n * sizeof(double));
-  if (!species || !pos || !base || !rot) {
+  mb.tmp = malloc((size_t)n * sizeof(double));
+  if (!species || !pos || !base || !rot || !mb.tmp) {
     fprintf(stderr, "symgnn-rotcheck: out of memory for %d atoms\n", n);
   } else if (symgnn_xyz_species_indices(xyz, model, species, msg, sizeof msg)) {
     fprintf(stderr, "symgnn-rotcheck: %s: %s\n", xyz_path, msg);
-  } else if (predict(ev, n, symgnn_xyz_positions(xyz), symgnn_xyz_lattice(xyz), species, cutoff,
+  } else if (predict(&mb, n, symgnn_xyz_positions(xyz), symgnn_xyz_lattice(xyz), species, cutoff,
                      base, &err)) {
     fprintf(stderr, "symgnn-rotcheck: %s: %s\n", xyz_path, err.message);
   } else {
@@ -141,7 +167,8 @@ int main(int argc, char **argv) {
     symgnn_rng rng;
     symgnn_rng_seed(&rng, seed);
     rc = 0;
-    printf("atoms: %d\nrotations: %d\nreflections: %d\npermutations: 5\n", n, nrot, nrot);
+    printf("atoms: %d\nmembers: %d\nrotations: %d\nreflections: %d\npermutations: 5\n", n, mb.m,
+           nrot, nrot);
     for (int kind = 0; kind < 3 && rc == 0; ++kind) {
       symgnn_metrics_acc acc;
       symgnn_metrics_init(&acc);
@@ -152,7 +179,7 @@ int main(int argc, char **argv) {
         kind_transform(kind, r, &rng, R);
         rotate_rows(symgnn_xyz_lattice(xyz), lat, 3, R);
         rotate_rows(symgnn_xyz_positions(xyz), pos, n, R);
-        if (predict(ev, n, pos, lat, species, cutoff, rot, &err)) {
+        if (predict(&mb, n, pos, lat, species, cutoff, rot, &err)) {
           fprintf(stderr, "symgnn-rotcheck: %s %d: %s\n", kinds[kind], r + 1, err.message);
           rc = 1;
         }
@@ -173,8 +200,10 @@ int main(int argc, char **argv) {
   free(base);
   free(rot);
 done:
+  free(mb.tmp);
   symgnn_xyz_free(xyz);
-  symgnn_eval_free(ev);
-  symgnn_model_free(model);
+  for (int k = 0; mb.ev && k < mb.m; ++k) symgnn_eval_free(mb.ev[k]);
+  free(mb.ev);
+  symgnn_ensemble_free(ens);
   return rc;
 }
