@@ -212,21 +212,25 @@ static symgnn_status make_eval(const symgnn_model *model, symgnn_eval **ev, int 
   return st;
 }
 
+/* Evaluation contexts of every member (a haar member builds its table here),
+ * made before the forward passes are timed. On failure the ones made are
+ * freed and *bad_isa is set for an unknown SYMGNN_ISA. */
+static symgnn_status make_evals(const symgnn_ensemble *ens, symgnn_eval **ev, int *bad_isa,
+                                symgnn_error *err) {
+  symgnn_status st = SYMGNN_OK;
+  const int m = symgnn_ensemble_size(ens);
+  for (int k = 0; k < m; ++k) ev[k] = NULL;
+  for (int k = 0; st == SYMGNN_OK && k < m; ++k)
+    st = make_eval(symgnn_ensemble_member(ens, k), &ev[k], bad_isa, err);
+  return st;
+}
+
 /* Every member on one graph: out[k][i] is member k's barrier of graph node i. */
-static symgnn_status predict_members(const symgnn_ensemble *ens, const symgnn_graph *graph,
-                                     double **out, symgnn_eval **ev0, int *bad_isa,
-                                     symgnn_error *err) {
+static symgnn_status predict_members(int m, symgnn_eval *const *ev, const symgnn_graph *graph,
+                                     double **out, symgnn_error *err) {
   const symgnn_graph_view view = symgnn_graph_get_view(graph);
   symgnn_status st = SYMGNN_OK;
-  for (int k = 0; st == SYMGNN_OK && k < symgnn_ensemble_size(ens); ++k) {
-    symgnn_eval *ev = NULL;
-    st = make_eval(symgnn_ensemble_member(ens, k), &ev, bad_isa, err);
-    if (st == SYMGNN_OK) st = symgnn_predict(ev, &view, out[k], err);
-    if (k == 0)
-      *ev0 = ev; /* kept for the summary */
-    else
-      symgnn_eval_free(ev);
-  }
+  for (int k = 0; st == SYMGNN_OK && k < m; ++k) st = symgnn_predict(ev[k], &view, out[k], err);
   return st;
 }
 
@@ -238,18 +242,19 @@ static int predict(const options *o, const symgnn_ensemble *ens, const symgnn_xy
                    const int *species, double *eb, double *std) {
   symgnn_error err = {SYMGNN_OK, ""};
   symgnn_graph *graph = NULL;
-  symgnn_eval *ev0 = NULL;
   const int n = symgnn_xyz_natoms(xyz), m = symgnn_ensemble_size(ens);
   const double cutoff = symgnn_model_arch(symgnn_ensemble_member(ens, 0))->cutoff;
   int *order = malloc((size_t)n * sizeof(int));
   double *buf = malloc((size_t)n * (size_t)(m + 2) * sizeof(double));
   double **out = malloc((size_t)m * sizeof(double *));
   double *mpear = malloc((size_t)m * sizeof(double));
-  if (!order || !buf || !out || !mpear) {
+  symgnn_eval **ev = calloc((size_t)m, sizeof *ev);
+  if (!order || !buf || !out || !mpear || !ev) {
     free(order);
     free(buf);
     free(out);
     free(mpear);
+    free(ev);
     return fail("%s: out of memory for %d atoms", o->input, n);
   }
   for (int k = 0; k < m; ++k) out[k] = buf + (size_t)k * (size_t)n;
@@ -261,9 +266,10 @@ static int predict(const options *o, const symgnn_ensemble *ens, const symgnn_xy
   if (st == SYMGNN_OK) warn_isolated(o, graph, order, cutoff);
   int bad_isa = 0;
   double t_forward = 0.0;
+  if (st == SYMGNN_OK) st = make_evals(ens, ev, &bad_isa, &err);
   if (st == SYMGNN_OK) {
     t0 = seconds();
-    st = predict_members(ens, graph, out, &ev0, &bad_isa, &err);
+    st = predict_members(m, ev, graph, out, &err);
     t_forward = seconds() - t0;
   }
   if (st == SYMGNN_OK) {
@@ -278,9 +284,10 @@ static int predict(const options *o, const symgnn_ensemble *ens, const symgnn_xy
         mpear[k] = symgnn_metrics_compute(mean, symgnn_xyz_labels(xyz), (size_t)n).pearson;
       }
     const prediction p = {symgnn_graph_nedges(graph), t_graph, t_forward, eb, std, mpear};
-    print_summary(o, ens, ev0, xyz, &p);
+    print_summary(o, ens, ev[0], xyz, &p);
   }
-  symgnn_eval_free(ev0);
+  for (int k = 0; k < m; ++k) symgnn_eval_free(ev[k]);
+  free(ev);
   symgnn_graph_free(graph);
   free(order);
   free(buf);
