@@ -2,7 +2,8 @@
 # The explainer figures of doc/explain.md, from a fresh clone (run at the repository root):
 #   tools/explain/make-figures.sh [DATA_DIR] [THREADS]
 # builds symgnn-explain in build-figures/ unless it is there, explains the 50 atoms of
-# train6.extxyz closest to the cell centre with the shipped potential (500 Adam steps each,
+# train6.extxyz closest to the cell centre with the single haar model shipped before the ensemble
+# (potentials/training/symgnn-haar.model; the explainer takes one model) (500 Adam steps each,
 # the defaults), aggregates them and writes doc/figures/explain-*.png and
 # doc/figures/explain-stats.txt (GUDHI and CGAL needed: scripts/install-deps.sh).
 # DATA_DIR: the Cu64Zr36 data set (../shared/data/cuzr-eb).
@@ -21,7 +22,7 @@ if [ ! -x "$bin/symgnn-explain" ] || [ ! -x "$bin/symgnn-explain-stats" ] ||
     symgnn-explain-h1
 fi
 out=$(mktemp -d "${TMPDIR:-/tmp}/symgnn-explain-figures.XXXXXX")
-"$bin/symgnn-explain" potentials/CuZr-symgnn.model "$data/train6.extxyz" --central 50 \
+"$bin/symgnn-explain" potentials/training/symgnn-haar.model "$data/train6.extxyz" --central 50 \
   --threads "$threads" -o "$out" >/dev/null
 "$bin/symgnn-explain-stats" "$out" >"$out/stats.txt"
 "$bin/symgnn-explain-h1" "$out" >>"$out/stats.txt"
