@@ -177,6 +177,37 @@ TEST_F(Ensemble, MembersMustAgreeOnElementsAndCutoff) {
   symgnn_model_free(other_cutoff);
 }
 
+// Releasing an evaluation's graph-sized memory between the members of an ensemble changes
+// nothing: the next pass allocates it again and gives the same barriers; a layer without a
+// new begin is refused.
+TEST_F(Ensemble, ReleasedEvaluationPredictsTheSame) {
+  const double lat[9] = {9, 0, 0, 0, 9, 0, 0, 0, 9};
+  std::vector<double> pos;
+  std::vector<int> species;
+  for (int i = 0; i < 27; ++i) {
+    pos.insert(pos.end(), {3.0 * (i % 3) + 0.1 * (i % 5), 3.0 * (i / 3 % 3), 3.0 * (i / 9)});
+    species.push_back(i % 3 == 0);
+  }
+  symgnn_error err;
+  symgnn_graph *g = nullptr;
+  ASSERT_EQ(symgnn_graph_build(27, pos.data(), lat, species.data(), 5.0, &g, &err), SYMGNN_OK)
+      << err.message;
+  const symgnn_graph_view v = symgnn_graph_get_view(g);
+  symgnn_eval *ev = nullptr;
+  ASSERT_EQ(symgnn_eval_create(models_[0], &ev, &err), SYMGNN_OK) << err.message;
+  std::vector<double> a(27), b(27);
+  ASSERT_EQ(symgnn_predict(ev, &v, a.data(), &err), SYMGNN_OK) << err.message;
+  symgnn_eval_release(ev);
+  EXPECT_EQ(symgnn_eval_node_state(ev), nullptr);
+  EXPECT_NE(symgnn_eval_layer(ev, 0, &err), SYMGNN_OK);
+  ASSERT_EQ(symgnn_predict(ev, &v, b.data(), &err), SYMGNN_OK) << err.message;
+  for (int i = 0; i < 27; ++i) EXPECT_EQ(a[i], b[i]) << i;
+  symgnn_eval_release(ev);
+  symgnn_eval_release(ev); // twice is harmless
+  symgnn_eval_free(ev);
+  symgnn_graph_free(g);
+}
+
 TEST(EnsembleReduce, MeanAndPopulationSpread) {
   const double a[3] = {1.0, 2.0, -1.0}, b[3] = {3.0, 2.0, 1.0};
   const double *rows[2] = {a, b};

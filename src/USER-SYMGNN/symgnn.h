@@ -296,6 +296,12 @@ SYMGNN_API symgnn_status symgnn_eval_create(const symgnn_model *model, symgnn_ev
                                             symgnn_error *err);
 /* Release a context (NULL is ignored). */
 SYMGNN_API void symgnn_eval_free(symgnn_eval *ev);
+/* Free the memory sized by the last graph (node and edge states, scratch;
+ * most of an evaluation's memory); the next symgnn_eval_begin or
+ * symgnn_predict allocates it again. For programs that keep several
+ * contexts and use them one after the other (an ensemble's members), so
+ * that only one holds graph-sized memory at a time. */
+SYMGNN_API void symgnn_eval_release(symgnn_eval *ev);
 /* Largest number of edges processed at once (memory bound); default 512. */
 SYMGNN_API void symgnn_eval_set_block_edges(symgnn_eval *ev, int nedges);
 /* Instruction set of the edge kernels, by name: "avx512", "avx2" or

@@ -49,6 +49,19 @@ void symgnn_eval_free(symgnn_eval *ev) {
   free(ev);
 }
 
+void symgnn_eval_release(symgnn_eval *ev) {
+  if (!ev) return;
+  float **bufs[] = {&ev->h,    &ev->g,     &ev->proj,  &ev->bblk,  &ev->mblk,
+                    &ev->eblk, &ev->eblk2, &ev->ftile, &ev->logit, &ev->xblk};
+  for (size_t i = 0; i < sizeof bufs / sizeof *bufs; ++i) {
+    free(*bufs[i]);
+    *bufs[i] = NULL;
+  }
+  free(ev->blocks);
+  ev->blocks = NULL;
+  ev->next_layer = -1; /* a new pass must begin */
+}
+
 void symgnn_eval_set_block_edges(symgnn_eval *ev, int nedges) {
   ev->block_edges = nedges < 1 ? 1 : nedges;
 }

@@ -230,7 +230,10 @@ static symgnn_status predict_members(int m, symgnn_eval *const *ev, const symgnn
                                      double **out, symgnn_error *err) {
   const symgnn_graph_view view = symgnn_graph_get_view(graph);
   symgnn_status st = SYMGNN_OK;
-  for (int k = 0; st == SYMGNN_OK && k < m; ++k) st = symgnn_predict(ev[k], &view, out[k], err);
+  for (int k = 0; st == SYMGNN_OK && k < m; ++k) {
+    st = symgnn_predict(ev[k], &view, out[k], err);
+    if (m > 1) symgnn_eval_release(ev[k]); /* one member's graph-sized memory at a time */
+  }
   return st;
 }
 
