@@ -109,7 +109,9 @@ run)
     check_dump eb-map.dump 108
     check_png eb-map-map.png
     check_png eb-map-hist.png
-    grep -E -q "one compute call: [0-9.]+ ms = [0-9.]+ EAM force evaluations" screen.txt || die "no cost line"
+    # the cost line is there; its numbers are timings, which on a loaded machine in the short CI
+    # form can even come out negative (two differences of wall times), so they are not judged
+    grep -E -q "one compute call: [^ ]+ ms = [^ ]+ EAM force evaluations" screen.txt || die "no cost line"
     grep -E -q "^compute symgnn/eb eb: 1 evaluation\(s\) in this run" screen.txt || die "no cost report of the compute"
     ;;
   is-md)
