@@ -226,6 +226,7 @@ error)
     ;;
   coincident) expect_error "$2" "atoms ([0-9]+ and 1|1 and [0-9]+) are [0-9.e+-]+ Angstrom apart, closer than the minimum distance 0\\.5 Angstrom" --np 2 in.coincident -var data ortho.data ;;
   far-box) expect_error "$2" "box bound or tilt 2000000000 is beyond 1000000000 Angstrom" in.farbox ;;
+  lost-atoms) expect_error "$2" "ERROR: Lost atoms: original 500 current 499" in.lost -var data ortho.data -var dump lost.dump ;;
   version-mismatch) expect_error "$2" "compiled for LAMMPS version '1 Jan 2000' but is loaded into LAMMPS version '[0-9]+ [A-Z][a-z]+ [0-9]+'" --plugin "$FAKE_PLUGIN" in.eb ;;
   *) die "unknown error case $2" ;;
   esac
@@ -305,6 +306,12 @@ consistency)
     [ "$n" = 2 ] || die "isolated: 2 warnings expected (first run, and after the atom left again), $n found"
     [ "$(grep -c 'WARNING: Compute symgnn/eb' isolated.out)" = 2 ] || die "isolated: other warnings"
     grep -E -m1 -- "$regex" isolated.out
+    ;;
+  lost-ignore)
+    # thermo_modify lost ignore: the run goes on and the compute evaluates the atoms left.
+    run_lmp lostignore plugin 2 in.lost -var data ortho.data -var lost ignore -var dump lost.dump
+    [ "$(sed -n 4p lost.dump)" = 499 ] || die "lost-ignore: the dump has not 499 atoms"
+    "$CHECK" count lost.dump c_eb 499
     ;;
   empty-group)
     run_lmp empty plugin 2 in.empty-group -var data ortho.data
