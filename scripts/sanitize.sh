@@ -61,5 +61,6 @@ LONG="$LONG|TrainerRun[.](ToHaarStatisticsAreTheLimitOfManyTransforms|Recalibrat
 LONG="$LONG|TrainerRun[.](RecalibrationLowersTheEvalErrorOfADropoutModel|LearnedSymmetrizationTrains)"
 LONG="$LONG|TrainerSpatialOrder[.]IsAPermutationThatBringsNeighboursTogether"
 LONG="$LONG|TrainerFaults[.]KilledAtRandomMoments"
+LONG="$LONG|^doc_symgnn_(rotcheck|haarcheck)_example|^training_configs_dry_run"
 echo "[sanitize] running the unit tests"
 ctest --test-dir "$BUILD" --output-on-failure -j"${SYMGNN_JOBS:-$(nproc)}" -E "$LONG" "$@"
