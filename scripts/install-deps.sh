@@ -7,7 +7,7 @@ PACKAGES=(cmake make gcc g++ pkg-config xz-utils dpkg-dev ccache
   libgtest-dev libgmock-dev googletest clang-format cppcheck libpng-dev libjpeg-dev zlib1g-dev
   gnuplot-nox python3-numpy
   clang libclang-rt-dev libomp-dev
-  libgudhi-dev libcgal-dev)
+  libgudhi-dev libcgal-dev valgrind)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -12,6 +12,7 @@
 #   lmp_test.sh consistency CASE              moved atoms, group mask, units real, sorting,
 #                                             threads, cost log, isolated-atom warning, ...
 #   lmp_test.sh build-script CASE             scripts/build-lammps.sh refuses bad inputs
+#   lmp_test.sh memcheck                      valgrind on a small run: no error and no leak in our code
 # VARIANT: plugin (plugin load), autoload (LAMMPS_PLUGIN_PATH), builtin (lmp with the package).
 # Environment (set by CMake): LMP_PLAIN LMP_BUILTIN PLUGIN_DIR FAKE_PLUGIN CHECK MODEL_TOOL
 # MPIEXEC INPUTS WORK LAMMPS_POTENTIALS BUILD_SCRIPT.
@@ -338,6 +339,42 @@ consistency)
     ;;
   *) die "unknown consistency case $2" ;;
   esac
+  ;;
+memcheck)
+  # valgrind memcheck of a small run with the compute (the built-in lmp, so no plugin is
+  # dlopen'ed): no invalid access or uninitialised value anywhere, and no definitely lost block
+  # whose allocation stack passes through our code. Open MPI's own start-up leaks (MPI_Init)
+  # are reported by valgrind and listed, not judged.
+  command -v valgrind >/dev/null || die "memcheck: valgrind is not installed (scripts/install-deps.sh)"
+  lmp=${LMP_BUILTIN:-}
+  plugin=none
+  if [ ! -x "$lmp" ]; then
+    lmp=$LMP_PLAIN
+    plugin=$PLUGIN_DIR/symgnnplugin.so
+  fi
+  valgrind --leak-check=full --errors-for-leak-kinds=definite --num-callers=40 \
+    --log-file=memcheck.vg "$lmp" -nocite -log none -in "$INPUTS/in.eb" -var data tiny.data \
+    -var model "$WORK/model.bin" -var plugin "$plugin" -var dump memcheck.dump >memcheck.out 2>&1 ||
+    { tail -20 memcheck.out >&2; die "memcheck: LAMMPS under valgrind failed"; }
+  "$CHECK" reference memcheck.dump c_eb model.bin Cu Zr --rtol 1e-5
+  if grep -E -q "Invalid (read|write|free)|uninitialised|Conditional jump|Mismatched free" memcheck.vg; then
+    grep -E -m5 -A12 "Invalid|uninitialised|Conditional jump|Mismatched" memcheck.vg >&2
+    die "memcheck: valgrind reports memory errors (memcheck.vg)"
+  fi
+  # valgrind separates its records by lines holding only its "==pid== " prefix; a record is
+  # ours when one of its frames names our code (symgnn_* functions, ComputeSymGNNEB, the plugin)
+  # (not the cache path of lmp, which contains "symgnn" too). Blocks allocated inside MPI_Init
+  # are Open MPI's, before any of our code runs: valgrind names their frames after whatever
+  # library is mapped at that address when it reports, which with the plugin can be ours.
+  ours=$(awk '/^==[0-9]+== *$/ {
+                if (r ~ /definitely lost/ && r ~ /: symgnn_|SymGNN|symgnnplugin[.]so|compute_symgnn/ &&
+                    r !~ /PMPI_Init/) print r
+                r = ""; next }
+              { r = r "\n" $0 }' memcheck.vg)
+  [ -z "$ours" ] || { printf '%s\n' "$ours" | head -60 >&2; die "memcheck: a definitely lost block from our code"; }
+  grep -q "definitely lost" memcheck.vg || grep -q "All heap blocks were freed" memcheck.vg ||
+    die "memcheck: no leak summary in memcheck.vg"
+  echo "memcheck: $(grep -c 'definitely lost in loss record' memcheck.vg) definitely lost record(s), none through our code; $(grep 'ERROR SUMMARY' memcheck.vg | sed 's/==[0-9]*== //')"
   ;;
 build-script)
   # scripts/build-lammps.sh refuses bad inputs before building anything.
