@@ -49,14 +49,24 @@ void symgnn_eval_free(symgnn_eval *ev) {
   free(ev);
 }
 
+/* Free a buffer and forget it, so the next reserve() allocates it anew. */
+static void drop(float **p) {
+  free(*p);
+  *p = NULL;
+}
+
 void symgnn_eval_release(symgnn_eval *ev) {
   if (!ev) return;
-  float **bufs[] = {&ev->h,    &ev->g,     &ev->proj,  &ev->bblk,  &ev->mblk,
-                    &ev->eblk, &ev->eblk2, &ev->ftile, &ev->logit, &ev->xblk};
-  for (size_t i = 0; i < sizeof bufs / sizeof *bufs; ++i) {
-    free(*bufs[i]);
-    *bufs[i] = NULL;
-  }
+  drop(&ev->h);
+  drop(&ev->g);
+  drop(&ev->proj);
+  drop(&ev->bblk);
+  drop(&ev->mblk);
+  drop(&ev->eblk);
+  drop(&ev->eblk2);
+  drop(&ev->ftile);
+  drop(&ev->logit);
+  drop(&ev->xblk);
   free(ev->blocks);
   ev->blocks = NULL;
   ev->next_layer = -1; /* a new pass must begin */
