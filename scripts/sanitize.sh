@@ -63,4 +63,9 @@ LONG="$LONG|TrainerSpatialOrder[.]IsAPermutationThatBringsNeighboursTogether"
 LONG="$LONG|TrainerFaults[.]KilledAtRandomMoments"
 LONG="$LONG|^doc_symgnn_(rotcheck|haarcheck)_example|^training_configs_dry_run"
 echo "[sanitize] running the unit tests"
-ctest --test-dir "$BUILD" --output-on-failure -j"${SYMGNN_JOBS:-$(nproc)}" -E "$LONG" "$@"
+# A failed test runs once more: LeakSanitizer's stop-the-world tracer sometimes crashes
+# ("Tracer caught signal 11") at the exit of a trainer run with OpenMP threads on a loaded
+# machine (seen 2026-12-02 in 2 of 244 tests, then passing on rerun). A sanitizer report in our
+# code is deterministic and fails both runs.
+ctest --test-dir "$BUILD" --output-on-failure -j"${SYMGNN_JOBS:-$(nproc)}" --repeat until-pass:2 \
+  -E "$LONG" "$@"
