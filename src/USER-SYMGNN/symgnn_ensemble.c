@@ -3,6 +3,7 @@
  * ensemble magic, u32 version, u32 member count M, then M times (u64 length,
  * that many bytes of a complete model file), then a CRC-32 of every byte
  * before it. Each embedded model keeps its own checksum. */
+#include "symgnn_bytes.h"
 #include "symgnn_crc32.h"
 #include "symgnn_error.h"
 #include "symgnn_file.h"
@@ -20,10 +21,6 @@ struct symgnn_ensemble {
   symgnn_model **members;
 };
 
-static uint32_t le32(const unsigned char *b) {
-  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-static uint64_t le64(const unsigned char *b) { return le32(b) | (uint64_t)le32(b + 4) << 32; }
 static void put32(unsigned char *b, uint32_t v) {
   for (int i = 0; i < 4; ++i) b[i] = (unsigned char)(v >> (8 * i));
 }
@@ -88,7 +85,7 @@ static symgnn_status read_members(const unsigned char *p, size_t size, symgnn_en
                               "ensemble file truncated: member %d's length field at offset %zu "
                               "runs past the checksum",
                               k + 1, pos);
-    const uint64_t len = le64(p + pos);
+    const uint64_t len = symgnn_le64(p + pos);
     pos += 8;
     if (len > end - pos)
       return symgnn_set_error(err, SYMGNN_ERR_FORMAT,
@@ -115,18 +112,18 @@ static symgnn_status check_ensemble_header(const unsigned char *p, size_t size, 
     return symgnn_set_error(err, SYMGNN_ERR_TRUNC,
                             "ensemble file truncated: %zu bytes, the header and checksum need %zu",
                             size, fixed);
-  const uint32_t version = le32(p + SYMGNN_MODEL_MAGIC_LEN);
+  const uint32_t version = symgnn_le32(p + SYMGNN_MODEL_MAGIC_LEN);
   if (version != SYMGNN_ENSEMBLE_FORMAT_VERSION)
     return symgnn_set_error(err, SYMGNN_ERR_VERSION,
                             "ensemble format version %" PRIu32 " (this library reads %u)", version,
                             SYMGNN_ENSEMBLE_FORMAT_VERSION);
-  const uint32_t stored = le32(p + size - 4), computed = symgnn_crc32(0, p, size - 4);
+  const uint32_t stored = symgnn_le32(p + size - 4), computed = symgnn_crc32(0, p, size - 4);
   if (stored != computed)
     return symgnn_set_error(err, SYMGNN_ERR_CHECKSUM,
                             "ensemble checksum mismatch: stored 0x%08" PRIX32
                             ", computed 0x%08" PRIX32 " (the file is damaged)",
                             stored, computed);
-  *n = le32(p + SYMGNN_MODEL_MAGIC_LEN + 4);
+  *n = symgnn_le32(p + SYMGNN_MODEL_MAGIC_LEN + 4);
   if (*n < 1 || *n > SYMGNN_ENSEMBLE_MAX_MEMBERS)
     return symgnn_set_error(err, SYMGNN_ERR_FORMAT, "ensemble of %" PRIu32 " members (1 to %u)", *n,
                             SYMGNN_ENSEMBLE_MAX_MEMBERS);

@@ -1,6 +1,7 @@
 /* Model file formats v1 and v2: writer (v2) and bounds-checked reader (doc/model-format.md).
  * Every integer and float is encoded little-endian byte by byte, independent of
  * the host's byte order and struct layout. */
+#include "symgnn_bytes.h"
 #include "symgnn_crc32.h"
 #include "symgnn_error.h"
 #include "symgnn_file.h"
@@ -185,21 +186,15 @@ typedef struct {
   uint32_t version; /* format version from the header */
 } reader;
 
-static uint32_t le32(const unsigned char *b) {
-  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
-static uint64_t le64(const unsigned char *b) { return le32(b) | (uint64_t)le32(b + 4) << 32; }
-
 static double f64_of(const unsigned char *b) {
-  const uint64_t v = le64(b);
+  const uint64_t v = symgnn_le64(b);
   double x;
   memcpy(&x, &v, sizeof x);
   return x;
 }
 
 static float f32_of(const unsigned char *b) {
-  const uint32_t v = le32(b);
+  const uint32_t v = symgnn_le32(b);
   float x;
   memcpy(&x, &v, sizeof x);
   return x;
@@ -220,14 +215,14 @@ static symgnn_status take(reader *r, size_t n, const char *field, const unsigned
 static symgnn_status get_u32(reader *r, const char *field, uint32_t *v) {
   const unsigned char *b = NULL;
   const symgnn_status st = take(r, 4, field, &b);
-  if (st == SYMGNN_OK) *v = le32(b);
+  if (st == SYMGNN_OK) *v = symgnn_le32(b);
   return st;
 }
 
 static symgnn_status get_u64(reader *r, const char *field, uint64_t *v) {
   const unsigned char *b = NULL;
   const symgnn_status st = take(r, 8, field, &b);
-  if (st == SYMGNN_OK) *v = le64(b);
+  if (st == SYMGNN_OK) *v = symgnn_le64(b);
   return st;
 }
 
@@ -400,9 +395,9 @@ static symgnn_status read_provenance(const unsigned char *data, const sections *
   if (!value) return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for provenance");
   symgnn_status st = SYMGNN_OK;
   for (uint32_t i = 0; i < s->nprov && st == SYMGNN_OK; ++i) {
-    const uint32_t klen = le32(data + at);
+    const uint32_t klen = symgnn_le32(data + at);
     const unsigned char *k = data + at + 4;
-    const uint32_t vlen = le32(k + klen);
+    const uint32_t vlen = symgnn_le32(k + klen);
     const unsigned char *v = k + klen + 4;
     at += 8 + (size_t)klen + vlen;
     if (memchr(k, 0, klen) || memchr(v, 0, vlen)) {
@@ -474,7 +469,7 @@ static symgnn_status check_header(const unsigned char *p, size_t size, symgnn_er
     return symgnn_set_error(err, SYMGNN_ERR_TRUNC,
                             "file truncated: only %zu bytes, the magic and format version need 12",
                             size);
-  const uint32_t version = le32(p + SYMGNN_MODEL_MAGIC_LEN);
+  const uint32_t version = symgnn_le32(p + SYMGNN_MODEL_MAGIC_LEN);
   if (version > SYMGNN_MODEL_FORMAT_VERSION)
     return symgnn_set_error(err, SYMGNN_ERR_VERSION,
                             "format version %" PRIu32 " is newer than this library supports (%u)",
@@ -496,8 +491,8 @@ symgnn_status symgnn_model_read_buffer(const void *data, size_t size, symgnn_mod
   if (st != SYMGNN_OK) return st;
   /* The checksum closes the file, so an intact file is recognized before any
    * size field is trusted; only then are the metadata judged. */
-  const int intact = size >= 16 && symgnn_crc32(0, p, size - 4) == le32(p + size - 4);
-  reader r = {p, size, SYMGNN_MODEL_MAGIC_LEN + 4, err, le32(p + SYMGNN_MODEL_MAGIC_LEN)};
+  const int intact = size >= 16 && symgnn_crc32(0, p, size - 4) == symgnn_le32(p + size - 4);
+  reader r = {p, size, SYMGNN_MODEL_MAGIC_LEN + 4, err, symgnn_le32(p + SYMGNN_MODEL_MAGIC_LEN)};
   sections s;
   if ((st = walk(&r, intact, &s)) != SYMGNN_OK) return st;
   const size_t body = r.pos;
@@ -506,7 +501,7 @@ symgnn_status symgnn_model_read_buffer(const void *data, size_t size, symgnn_mod
   /* Bytes after a checksum that matches its contents were appended; a
    * mismatch there means damaged size fields, reported as damage. */
   const uint32_t computed = symgnn_crc32(0, p, body);
-  if (r.pos != size && (intact || computed == le32(crc)))
+  if (r.pos != size && (intact || computed == symgnn_le32(crc)))
     return symgnn_set_error(err, SYMGNN_ERR_FORMAT,
                             "%zu trailing bytes after the checksum that ends at offset %zu",
                             size - r.pos, r.pos);
@@ -514,7 +509,7 @@ symgnn_status symgnn_model_read_buffer(const void *data, size_t size, symgnn_mod
     return symgnn_set_error(err, SYMGNN_ERR_CHECKSUM,
                             "checksum mismatch: stored 0x%08" PRIX32 ", computed 0x%08" PRIX32
                             " over bytes 0..%zu (the file is damaged)",
-                            le32(crc), computed, body - 1);
+                            symgnn_le32(crc), computed, body - 1);
   return build(p, &s, out, err);
 }
 
