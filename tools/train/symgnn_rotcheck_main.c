@@ -45,23 +45,21 @@ static void rotate_rows(const double *in, double *out, int n, const double R[9])
 typedef struct {
   int m;
   symgnn_eval **ev;
-  double *tmp; /* one member's prediction, natoms */
+  double *buf;        /* every member's prediction, m x natoms */
+  const double **row; /* row[k]: member k's in buf */
 } members;
 
-/* Build the graph of a configuration and predict every atom (eV): the mean
- * over the members, summed in member order as symgnn_ensemble_reduce does. */
+/* Build the graph of a configuration and predict every atom (eV): the
+ * ensemble's prediction, the members' mean (symgnn_ensemble_reduce). */
 static int predict(const members *mb, int n, const double *pos, const double *lat,
                    const int *species, double cutoff, double *out, symgnn_error *err) {
   symgnn_graph *g = NULL;
   if (symgnn_graph_build(n, pos, lat, species, cutoff, &g, err) != SYMGNN_OK) return -1;
   const symgnn_graph_view v = symgnn_graph_get_view(g);
   symgnn_status s = SYMGNN_OK;
-  for (int i = 0; i < n; ++i) out[i] = 0.0;
-  for (int k = 0; k < mb->m && s == SYMGNN_OK; ++k) {
-    s = symgnn_predict(mb->ev[k], &v, mb->tmp, err);
-    for (int i = 0; i < n && s == SYMGNN_OK; ++i) out[i] += mb->tmp[i];
-  }
-  for (int i = 0; i < n; ++i) out[i] /= mb->m;
+  for (int k = 0; k < mb->m && s == SYMGNN_OK; ++k)
+    s = symgnn_predict(mb->ev[k], &v, mb->buf + (size_t)k * (size_t)n, err);
+  if (s == SYMGNN_OK) symgnn_ensemble_reduce(mb->m, n, mb->row, out, NULL);
   symgnn_graph_free(g);
   return s == SYMGNN_OK ? 0 : -1;
 }
@@ -126,7 +124,7 @@ int main(int argc, char **argv) {
   }
   symgnn_error err;
   symgnn_ensemble *ens = NULL;
-  members mb = {0, NULL, NULL};
+  members mb = {0, NULL, NULL, NULL};
   symgnn_xyz *xyz = NULL;
   char msg[600];
   int rc = 1;
@@ -154,8 +152,10 @@ int main(int argc, char **argv) {
   int *species = malloc((size_t)n * sizeof(int));
   double *pos = malloc((size_t)n * 3 * sizeof(double));
   double *base = malloc((size_t)n * sizeof(double)), *rot = malloc((size_t)n * sizeof(double));
-  mb.tmp = malloc((size_t)n * sizeof(double));
-  if (!species || !pos || !base || !rot || !mb.tmp) {
+  mb.buf = malloc((size_t)mb.m * (size_t)n * sizeof(double));
+  mb.row = malloc((size_t)mb.m * sizeof *mb.row);
+  for (int k = 0; mb.buf && mb.row && k < mb.m; ++k) mb.row[k] = mb.buf + (size_t)k * (size_t)n;
+  if (!species || !pos || !base || !rot || !mb.buf || !mb.row) {
     fprintf(stderr, "symgnn-rotcheck: out of memory for %d atoms\n", n);
   } else if (symgnn_xyz_species_indices(xyz, model, species, msg, sizeof msg)) {
     fprintf(stderr, "symgnn-rotcheck: %s: %s\n", xyz_path, msg);
@@ -200,7 +200,8 @@ int main(int argc, char **argv) {
   free(base);
   free(rot);
 done:
-  free(mb.tmp);
+  free(mb.buf);
+  free(mb.row);
   symgnn_xyz_free(xyz);
   for (int k = 0; mb.ev && k < mb.m; ++k) symgnn_eval_free(mb.ev[k]);
   free(mb.ev);
