@@ -30,6 +30,7 @@ typedef struct {
   int B, steps_per_epoch;
   int64_t total;    /* steps of the whole run */
   double t0, wall0; /* start of this run; wall time of earlier runs */
+  double step_seconds; /* wall time of this run's training steps (no evaluation) */
   int64_t step0;    /* first step of this run */
   symgnn_tr_scores last;
   char msg[1024];
@@ -385,15 +386,16 @@ static int evaluate(run_ctx *x, int *stop) {
   if (better && save_model(x, c->out_best, &sc)) return -1;
   if (c->patience > 0 && st->bad_evals >= c->patience) *stop = 1;
   if (x->comm->rank == 0) {
-    char el[32], eta[32];
+    char el[32], eta[32], steps[32];
     const int64_t done = st->step - x->step0;
     format_seconds(elapsed, el, sizeof el);
+    format_seconds(x->step_seconds, steps, sizeof steps);
     format_seconds(done > 0 ? elapsed / (double)done * (double)(x->total - st->step) : 0.0, eta,
                    sizeof eta);
     printf("step %lld/%lld epoch %lld train_loss %.6f val_pearson %.4f best %.4f (step %lld) "
-           "lr %.3e elapsed %s eta %s\n",
+           "lr %.3e elapsed %s (steps %s) eta %s\n",
            (long long)st->step, (long long)x->total, (long long)st->epoch, row.train_loss,
-           sc.pearson, st->best_pearson, (long long)st->best_step, row.lr, el, eta);
+           sc.pearson, st->best_pearson, (long long)st->best_step, row.lr, el, steps, eta);
     fflush(stdout);
   }
   return 0;
@@ -485,7 +487,9 @@ static int train_loop(run_ctx *x) {
                (long long)st->step, c->out_checkpoint);
       return 1;
     }
+    const double ts = now_seconds();
     if (train_step(x)) return -1;
+    x->step_seconds += now_seconds() - ts;
     evaluated = 0;
     if (st->step % c->eval_interval == 0 || st->step == x->total) {
       if (evaluate(x, &stop)) return -1;

@@ -139,12 +139,13 @@ void symgnn_haar_encoder_forward(symgnn_step *s) {
   /* the edges' distribution on the grid, and E[r^2] */
   memset(g.rho_loc, 0, (size_t)n * sizeof(double));
   double r2 = 0.0;
-  for (int64_t e = 0; e < s->ne; ++e) {
-    int i;
-    double f, r;
-    locate(s, &g, e, &i, &f, &r);
-    g.rho_loc[i] += 1.0 - f;
-    g.rho_loc[i + 1] += f;
+  int *idx = (int *)tr->hidx.p;
+  double *frac = TB_D(tr->hfrac);
+  for (int64_t e = 0; e < s->ne; ++e) { /* kept for layer 0 and the backward pass */
+    double r;
+    locate(s, &g, e, idx + e, frac + e, &r);
+    g.rho_loc[idx[e]] += 1.0 - frac[e];
+    g.rho_loc[idx[e] + 1] += frac[e];
     r2 += r * r;
   }
   memcpy(g.rho, g.rho_loc, (size_t)n * sizeof(double));
@@ -189,13 +190,17 @@ void symgnn_haar_encoder_forward(symgnn_step *s) {
     }
   }
   float *g0 = TB_F(tr->g[0]);
+#pragma omp parallel for schedule(static) num_threads(tr->nth) if (tr->nth > 1)
   for (int64_t e = 0; e < s->ne; ++e) {
-    int i;
-    double f, r;
-    locate(s, &g, e, &i, &f, &r);
-    const double *h0 = g.H + (size_t)i * d, *h1 = h0 + d;
+    const double f = frac[e], *h0 = g.H + (size_t)idx[e] * d, *h1 = h0 + d;
     for (int j = 0; j < d; ++j) g0[(size_t)e * d + j] = (float)((1.0 - f) * h0[j] + f * h1[j]);
   }
+}
+
+const double *symgnn_haar_grid_values(const symgnn_step *s) {
+  grid g;
+  grid_of(s, &g);
+  return g.H;
 }
 
 /* BN1's gradient sums over every grid point, G1 = sum g and G2 = sum g xhat
@@ -229,12 +234,14 @@ void symgnn_haar_encoder_backward(symgnn_step *s) {
   const int d = g.d, n = g.G + 1, P = n * g.Q;
   const float *dg0 = TB_F(tr->dg);
   g.m2 = g.rho[n] / s->eglob; /* kept from the forward pass, as are u, w, rho and y1 */
-  memset(g.dH, 0, (size_t)n * d * sizeof(double));
+  /* layer 0's edge term gave dC W_fij on the grid; the residual path adds
+   * each edge's gradient at its two grid points */
+  memcpy(g.dH, tr->hdcw.p, (size_t)n * d * sizeof(double));
+  const int *idx = (const int *)tr->hidx.p;
+  const double *frac = TB_D(tr->hfrac);
   for (int64_t e = 0; e < s->ne; ++e) {
-    int i;
-    double f, r;
-    locate(s, &g, e, &i, &f, &r);
-    double *d0 = g.dH + (size_t)i * d, *d1 = d0 + d;
+    const double f = frac[e];
+    double *d0 = g.dH + (size_t)idx[e] * d, *d1 = d0 + d;
     for (int j = 0; j < d; ++j) {
       const double v = dg0[(size_t)e * d + j];
       d0[j] += (1.0 - f) * v;

@@ -41,6 +41,11 @@ struct symgnn_trainer {
   symgnn_tbuf gmask[SYMGNN_MAX_LAYERS]; /* E*d keep bits */
   symgnn_tbuf dg, y1;                   /* [E][d] edge gradient, edge encoder BN1 input */
   symgnn_tbuf hgrid, hy1; /* haar: doubles of the distance grid, floats of its points */
+  /* haar: each edge's grid interval (int) and fraction (double) [E]; layer 0's
+   * edge term on the grid, C = h W_fij^T [G+1][hw0] floats; its gradient, one
+   * slice per thread [nth][G+1][hw0] doubles; and dC W_fij [G+1][d] doubles,
+   * which the encoder's backward adds to the gradient of h */
+  symgnn_tbuf hidx, hfrac, hc, hdc, hdcw;
   /* per-block and small scratch; et, grp and gtmp hold one slice per thread */
   int nth;            /* threads of the block loops (slices below) */
   size_t grpsz;       /* floats of one grp slice */
@@ -137,6 +142,19 @@ void symgnn_haar_encoder_backward(symgnn_step *s);
  * floats its buffers need for a width. */
 void symgnn_haar_train_grid(double cutoff, int *nint, int *ndir);
 void symgnn_haar_train_sizes(double cutoff, int width, size_t *ndouble, size_t *nfloat);
+/* The grid values h [G+1][d] of the current haar step (valid from the
+ * encoder's forward pass until its backward pass). */
+const double *symgnn_haar_grid_values(const symgnn_step *s);
+/* Layer 0's edge term c = g0 W_fij^T of a haar model, tabulated on the grid
+ * (symgnn_train_haar_edge_term.c): the table C = h W_fij^T; rows [e0, e0+nb)
+ * of c into out [nb][hw0]; the gradient slices zeroed; an edge block's
+ * gradient du [nb][hw0] added to thread tid's slice; and, after the blocks,
+ * dW_fij into the gradient and dC W_fij into tr->hdcw for the encoder. */
+void symgnn_haar_edge_term_table(symgnn_step *s);
+void symgnn_haar_edge_term_rows(const symgnn_step *s, int64_t e0, int nb, float *out);
+void symgnn_haar_edge_term_zero(symgnn_step *s);
+void symgnn_haar_edge_term_grad(const symgnn_step *s, int tid, int64_t e0, int nb, const float *du);
+void symgnn_haar_edge_term_finish(symgnn_step *s);
 /* Message-passing layer l: h[l], g[l] -> h[l+1], g[l+1] (g only before the last). */
 void symgnn_layer_forward(symgnn_step *s, int l);
 /* Backward of layer l: dh, dg hold the gradients of h[l+1], g[l+1] on entry and

@@ -130,6 +130,10 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a, const 
   const int nsrc = symgnn_src_rows(s, l); /* source rows: the only ones with gradients */
   const float *g = TB_F(tr->g[l]), *wf = s->params + L->w_fij;
   float *dg = TB_F(tr->dg);
+  /* haar: layer 0's edge term came from the grid, so does its gradient (dg
+   * keeps the residual path only; the encoder adds dC W_fij) */
+  const int table = l == 0 && s->ntr == 0 && !a->partial;
+  if (table) symgnn_haar_edge_term_zero(s);
 #pragma omp parallel num_threads(nth) if (nth > 1)
   {
     const int tid = symgnn_thread_id();
@@ -160,11 +164,16 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a, const 
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, hw, d, 1.0f, dgb, d, P2, hw,
                     0.0f, at.blk, hw);
       symgnn_attn_backward(&at, t0, t1);
+      if (table) {
+        symgnn_haar_edge_term_grad(s, tid, at.e0, nb, at.blk);
+        continue;
+      }
       if (!s->weights_only) symgnn_acc_tn(dw, at.blk, hw, g + (size_t)at.e0 * d, d, nb, hw, d, gt);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, d, hw, 1.0f, at.blk, hw, wf, d,
                   last ? 0.0f : 1.0f, dgb, d);
     }
   }
+  if (table) symgnn_haar_edge_term_finish(s);
   for (int t = 0; t < nth; ++t) {
     const double *acc = TB_D(tr->tacc) + (size_t)t * tr->taccsz;
     for (int j = 0; j < hw; ++j) s->gacc[L->attn + j] += acc[j];

@@ -98,6 +98,7 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a) {
   const int d = tr->lay.width, hw = L->hw, nth = tr->nth;
   const int last = (l == tr->lay.nlayers - 1);
   const float *g = TB_F(tr->g[l]), *wf = s->params + L->w_fij;
+  const int table = l == 0 && s->ntr == 0; /* haar: layer 0's edge term from the grid */
   memset(tr->tacc.p, 0, (size_t)nth * tr->taccsz * sizeof(double));
 #pragma omp parallel num_threads(nth) if (nth > 1)
   {
@@ -111,7 +112,9 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a) {
       const int t0 = s->blk[b], t1 = s->blk[b + 1];
       at.e0 = s->off[t0];
       const int nb = (int)(s->off[t1] - at.e0);
-      if (!a->partial)
+      if (!a->partial && table)
+        symgnn_haar_edge_term_rows(s, at.e0, nb, at.blk);
+      else if (!a->partial)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, hw, d, 1.0f, g + (size_t)at.e0 * d,
                     d, wf, d, 0.0f, at.blk, hw);
       symgnn_attn_forward(&at, t0, t1);
@@ -141,6 +144,7 @@ void symgnn_layer_forward(symgnn_step *s, int l) {
   symgnn_layer_attn_args(s, l, &a);
   a.m = mfull;
   a.partial = partial;
+  if (l == 0 && s->ntr == 0 && !partial) symgnn_haar_edge_term_table(s);
   attention_blocks(s, l, &a);
   if (!last && !partial) { /* BN_edge statistics: the threads' sums, added in thread order */
     memset(fsum, 0, 2 * (size_t)hw * sizeof(double));
