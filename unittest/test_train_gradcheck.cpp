@@ -913,6 +913,27 @@ TEST(TrainDropout, FixedSeedIsDeterministicAndSeedsDiffer) {
   symgnn_model_free(m);
 }
 
+// A mask drawn on 2 or 3 threads is the one drawn on 1 (chunks have their own
+// generators), over several chunks and a partial last word; the drop rate is
+// the asked one, and neighbouring chunks are not copies of each other.
+TEST(TrainDropout, DrawDoesNotDependOnTheThreadCount) {
+  const size_t n = 3 * 4096 * 64 + 77; /* 4 chunks, the last one short */
+  const size_t nw = (n + 63) / 64;
+  std::vector<uint64_t> one(nw), many(nw);
+  symgnn_dropout_draw(one.data(), n, 0.25, 42, 3);
+  for (int nth : {2, 3}) {
+    std::fill(many.begin(), many.end(), ~uint64_t(0));
+    symgnn_dropout_draw_threads(many.data(), n, 0.25, 42, 3, nth);
+    EXPECT_EQ(one, many) << "threads " << nth;
+  }
+  size_t kept = 0;
+  for (uint64_t w : one) kept += (size_t)__builtin_popcountll(w);
+  EXPECT_NEAR((double)kept / (double)n, 0.75, 0.005);
+  EXPECT_EQ(one[nw - 1] >> (n % 64), 0u); // bits past n are clear
+  EXPECT_NE(std::vector<uint64_t>(one.begin(), one.begin() + 4096),
+            std::vector<uint64_t>(one.begin() + 4096, one.begin() + 8192));
+}
+
 // Masks applied element by element as documented (bit i of word i/64 keeps
 // element i), over several of the applier's chunks and any element count, on
 // one and two threads.

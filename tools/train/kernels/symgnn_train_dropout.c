@@ -6,16 +6,19 @@
 #include <math.h>
 #include <string.h>
 
-/* Each (seed, stream) pair gets its own generator: the stream index is mixed
- * through the generator's own seeding before it touches the step seed. */
-void symgnn_dropout_draw(uint64_t *bits, size_t n, double p, uint64_t seed, uint64_t stream) {
+/* Masks are drawn in chunks of DRAW_WORDS words, each from its own generator:
+ * the stream index is mixed through the generator's own seeding before it
+ * touches the step seed, then the chunk index likewise, so chunks can be
+ * drawn in any order and on any number of threads with the same bits. */
+#define DRAW_WORDS 4096
+
+/* Words [w0, w1) of the mask from chunk generator `base`/chunk. */
+static void draw_chunk(uint64_t *bits, size_t w0, size_t w1, uint64_t base, size_t chunk,
+                       uint64_t thr) {
   symgnn_rng rng;
-  symgnn_rng_seed(&rng, stream);
-  symgnn_rng_seed(&rng, seed ^ symgnn_rng_next(&rng));
-  const double t = ldexp(p, 32);
-  const uint64_t thr = t >= 4294967295.0 ? 4294967295u : (uint64_t)t;
-  const size_t nw = (n + 63) / 64;
-  for (size_t w = 0; w < nw; ++w) { /* two elements per draw, bits built in a register */
+  symgnn_rng_seed(&rng, (uint64_t)chunk);
+  symgnn_rng_seed(&rng, base ^ symgnn_rng_next(&rng));
+  for (size_t w = w0; w < w1; ++w) { /* two elements per draw, bits built in a register */
     uint64_t word = 0;
     for (int b = 0; b < 64; b += 2) {
       const uint64_t r = symgnn_rng_next(&rng);
@@ -24,8 +27,27 @@ void symgnn_dropout_draw(uint64_t *bits, size_t n, double p, uint64_t seed, uint
     }
     bits[w] = word;
   }
+}
+
+void symgnn_dropout_draw_threads(uint64_t *bits, size_t n, double p, uint64_t seed, uint64_t stream,
+                                 int nth) {
+  symgnn_rng rng;
+  symgnn_rng_seed(&rng, stream);
+  const uint64_t base = seed ^ symgnn_rng_next(&rng);
+  const double t = ldexp(p, 32);
+  const uint64_t thr = t >= 4294967295.0 ? 4294967295u : (uint64_t)t;
+  const size_t nw = (n + 63) / 64, nchunk = (nw + DRAW_WORDS - 1) / DRAW_WORDS;
+#pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1 && nchunk > 1)
+  for (size_t c = 0; c < nchunk; ++c) {
+    const size_t w0 = c * DRAW_WORDS, w1 = nw - w0 < DRAW_WORDS ? nw : w0 + DRAW_WORDS;
+    draw_chunk(bits, w0, w1, base, c, thr);
+  }
   const size_t tail = n % 64;
   if (tail) bits[nw - 1] &= ((uint64_t)1 << tail) - 1;
+}
+
+void symgnn_dropout_draw(uint64_t *bits, size_t n, double p, uint64_t seed, uint64_t stream) {
+  symgnn_dropout_draw_threads(bits, n, p, seed, stream, 1);
 }
 
 /* Elements [0, n) of one range whose mask starts at bit 0 of bits[0]: eight

@@ -14,6 +14,9 @@ extern "C" {
 /* Keep bits (bit i set = element i kept) for n elements with drop probability
  * p, from stream `stream` of `seed`. */
 void symgnn_dropout_draw(uint64_t *bits, size_t n, double p, uint64_t seed, uint64_t stream);
+/* The same bits, drawn on nth threads (the mask does not depend on nth). */
+void symgnn_dropout_draw_threads(uint64_t *bits, size_t n, double p, uint64_t seed, uint64_t stream,
+                                 int nth);
 /* x[i] *= scale where bit i is set, x[i] = 0 elsewhere, on nth threads. */
 void symgnn_dropout_apply(float *x, const uint64_t *bits, size_t n, float scale, int nth);
 

@@ -82,8 +82,8 @@ static void edge_update(symgnn_step *s, int l, const symgnn_bn *bn) {
   }
   if (s->keep_scale > 0.0f) {
     uint64_t *bits = (uint64_t *)tr->gmask[l].p;
-    symgnn_dropout_draw(bits, (size_t)s->ne * d, s->opts->dropout, s->opts->seed,
-                        2 * (uint64_t)l + 1);
+    symgnn_dropout_draw_threads(bits, (size_t)s->ne * d, s->opts->dropout, s->opts->seed,
+                                2 * (uint64_t)l + 1, tr->nth);
     symgnn_dropout_apply(gn, bits, (size_t)s->ne * d, s->keep_scale, tr->nth);
   }
 }
@@ -161,7 +161,8 @@ void symgnn_layer_forward(symgnn_step *s, int l) {
   symgnn_sgemm_rows(tr->nth, 1, nl, d, merged, xn, merged, p + L->proj_node.w, merged, 1.0f, hn, d);
   if (s->keep_scale > 0.0f) {
     uint64_t *bits = (uint64_t *)tr->hmask[l].p;
-    symgnn_dropout_draw(bits, (size_t)s->n * d, s->opts->dropout, s->opts->seed, 2 * (uint64_t)l);
+    symgnn_dropout_draw_threads(bits, (size_t)s->n * d, s->opts->dropout, s->opts->seed,
+                                2 * (uint64_t)l, tr->nth);
     symgnn_dropout_apply(hn, bits, (size_t)s->n * d, s->keep_scale, tr->nth);
   }
   if (last || partial) return; /* the last layer's edge output is never used */
