@@ -706,36 +706,38 @@ TEST(TrainReduce, TwoRanksEachWithOneConfigurationMatchOneRankWithBoth) {
 
 // The trainer's block loops run on OpenMP threads, each with its own partial
 // sums and gradient copies: one and two threads must give the same step up to
-// the order of float sums.
+// the order of float sums, with stored transforms and with a haar model (whose
+// grid encoder and layer-0 edge table have their own per-thread sums).
 TEST(TrainThreads, OneAndTwoThreadsGiveTheSameStep) {
 #ifndef SYMGNN_TEST_OPENMP
   GTEST_SKIP() << "built without OpenMP";
 #else
   const symgnn_arch arch = paper_arch8();
-  const std::vector<double> t = random_transforms(2, 8);
   const Batch b = make_config(300, 8, 5.0, 71); // about 10000 edges: several edge blocks
   ASSERT_GT(b.off.back(), 4 * 1024) << "the batch should span several edge blocks";
-  for (double dropout : {0.0, 0.25}) { /* the masks come from the seed, not the threads */
-    SCOPED_TRACE("dropout " + std::to_string(dropout));
-    symgnn_train_opts o = no_dropout();
-    o.dropout = dropout;
-    o.seed = 77;
-    symgnn_model *m = make_model(arch, t, 31);
-    StepResult r[2];
-    for (int k = 0; k < 2; ++k) {
-      o.threads = k + 1; /* two threads even on a one-core machine */
-      Trainer tr(m);
-      r[k] = run_step(tr.tr, m, b, t, o, true);
+  for (int haar : {0, 1})
+    for (double dropout : {0.0, 0.25}) { /* the masks come from the seed, not the threads */
+      const std::vector<double> t = haar ? std::vector<double>() : random_transforms(2, 8);
+      SCOPED_TRACE("dropout " + std::to_string(dropout) + (haar ? ", haar" : ", transforms"));
+      symgnn_train_opts o = no_dropout();
+      o.dropout = dropout;
+      o.seed = 77;
+      symgnn_model *m = make_model(arch, t, 31);
+      StepResult r[2];
+      for (int k = 0; k < 2; ++k) {
+        o.threads = k + 1; /* two threads even on a one-core machine */
+        Trainer tr(m);
+        r[k] = run_step(tr.tr, m, b, t, o, true);
+      }
+      EXPECT_NEAR(r[1].loss, r[0].loss, 1e-6 * r[0].loss);
+      double pmax = 0.0;
+      for (int i = 0; i < b.n; ++i)
+        pmax = std::max(pmax, (double)std::fabs(r[1].pred[i] - r[0].pred[i]));
+      EXPECT_LT(pmax, 1e-5);
+      expect_same_gradient(r[1].grad, r[0].grad, m, arch.nelements);
+      expect_same_dtr(r[1].dtr, r[0].dtr);
+      symgnn_model_free(m);
     }
-    EXPECT_NEAR(r[1].loss, r[0].loss, 1e-6 * r[0].loss);
-    double pmax = 0.0;
-    for (int i = 0; i < b.n; ++i)
-      pmax = std::max(pmax, (double)std::fabs(r[1].pred[i] - r[0].pred[i]));
-    EXPECT_LT(pmax, 1e-5);
-    expect_same_gradient(r[1].grad, r[0].grad, m, arch.nelements);
-    expect_same_dtr(r[1].dtr, r[0].dtr);
-    symgnn_model_free(m);
-  }
 #endif
 }
 

@@ -61,11 +61,11 @@ symgnn_status symgnn_trainer_create(const symgnn_model *model, symgnn_trainer **
 
 void symgnn_trainer_free(symgnn_trainer *tr) {
   if (!tr) return;
-  symgnn_tbuf *node[] = {&tr->enc_r, &tr->enc_y, &tr->dec_y, &tr->dec_z, &tr->ab,    &tr->dz,
-                         &tr->nt1,   &tr->nt2,   &tr->dh,    &tr->pred,  &tr->dg,    &tr->y1,
-                         &tr->et,    &tr->er,    &tr->ed,    &tr->gtmp,  &tr->blk,   &tr->grp,
-                         &tr->bnst,  &tr->work,  &tr->fwork, &tr->tacc,  &tr->tnode, &tr->hgrid,
-                         &tr->hy1,   &tr->hidx,  &tr->hfrac, &tr->hc,    &tr->hdc,   &tr->hdcw};
+  symgnn_tbuf *node[] = {
+      &tr->enc_r, &tr->enc_y, &tr->dec_y, &tr->dec_z, &tr->ab,    &tr->dz,   &tr->nt1,   &tr->nt2,
+      &tr->dh,    &tr->pred,  &tr->dg,    &tr->y1,    &tr->et,    &tr->er,   &tr->ed,    &tr->gtmp,
+      &tr->blk,   &tr->grp,   &tr->bnst,  &tr->work,  &tr->fwork, &tr->tacc, &tr->tnode, &tr->hgrid,
+      &tr->hy1,   &tr->hidx,  &tr->hfrac, &tr->hc,    &tr->hdc,   &tr->hdcw, &tr->hacc};
   for (size_t i = 0; i < sizeof node / sizeof node[0]; ++i) tb_free(node[i]);
   for (int l = 0; l <= SYMGNN_MAX_LAYERS; ++l) tb_free(&tr->h[l]);
   for (int l = 0; l < SYMGNN_MAX_LAYERS; ++l) {
@@ -123,9 +123,10 @@ int symgnn_trainer_reserve(symgnn_trainer *tr, int n, int64_t ne, int ntr, int64
   ok &=
       tb_reserve(&tr->bnst, (size_t)symgnn_nslots(L, ntr > 0 ? ntr : 1) * 2 * hm * sizeof(double));
   if (ntr == 0) { /* haar */
-    size_t nd, nf;
-    symgnn_haar_train_sizes(tr->arch.cutoff, L->width, &nd, &nf);
+    size_t nd, nf, na;
+    symgnn_haar_train_sizes(tr->arch.cutoff, L->width, nth, &nd, &nf, &na);
     ok &= tb_reserve(&tr->hgrid, nd * sizeof(double)) && tb_reserve(&tr->hy1, nf * fs);
+    ok &= tb_reserve(&tr->hacc, na * sizeof(double));
     int G, Q;
     symgnn_haar_train_grid(tr->arch.cutoff, &G, &Q);
     const size_t np = (size_t)G + 1, hw0 = (size_t)L->layer[0].hw;

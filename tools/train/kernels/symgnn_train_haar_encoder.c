@@ -12,6 +12,7 @@
  * is the exact derivative of this discretization (gradient-checked). The
  * cost is per grid point, not per edge. */
 #include "symgnn_ext.h"
+#include "symgnn_threads.h"
 #include "symgnn_train_impl.h"
 
 #include <cblas.h>
@@ -43,8 +44,17 @@ typedef struct {
   double *sums;          /* [2 d] */
   double m2;             /* E[r^2] over all ranks' edges */
   float *y1;             /* [(G + 1) Q][d] BN1 input at every grid point */
-  float *a, *dy, *da;    /* [HAAR_CHUNK][d] each: activations and gradients of a chunk */
+  float *a;              /* [nth][3][HAAR_CHUNK][d]: per thread, a chunk's activations and
+                            gradients (a, dy, da) */
+  double *acc;           /* [nth][HAAR_ACC(d)]: per-thread sums and gradients */
+  int nth;
 } grid;
+
+/* Doubles of one thread's accumulators: BN1 sums or gradient sums (4d), the
+ * second Linear's weight and bias gradients (d*d + d), BN0's gamma and beta
+ * gradients (2d), the variance-path sums (d) and the first Linear's weight
+ * gradient (3d). */
+#define HAAR_ACC(d) ((size_t)(d) * (d) + 11 * (size_t)(d))
 
 static void grid_of(const symgnn_step *s, grid *g) {
   symgnn_trainer *tr = s->tr;
@@ -62,16 +72,18 @@ static void grid_of(const symgnn_step *s, grid *g) {
   g->sums = g->dH + n * d;
   g->y1 = TB_F(tr->hy1);
   g->a = g->y1 + n * (size_t)g->Q * d;
-  g->dy = g->a + (size_t)HAAR_CHUNK * d;
-  g->da = g->dy + (size_t)HAAR_CHUNK * d;
+  g->acc = TB_D(tr->hacc);
+  g->nth = tr->nth;
 }
 
-void symgnn_haar_train_sizes(double cutoff, int width, size_t *ndouble, size_t *nfloat) {
+void symgnn_haar_train_sizes(double cutoff, int width, int nth, size_t *ndouble, size_t *nfloat,
+                             size_t *nacc) {
   int G, Q;
   symgnn_haar_train_grid(cutoff, &G, &Q);
   const size_t n = (size_t)G + 1, d = (size_t)width;
   *ndouble = 4 * (size_t)Q + 2 * n + 1 + 2 * n * d + 2 * d;
-  *nfloat = n * (size_t)Q * d + 3 * (size_t)HAAR_CHUNK * d;
+  *nfloat = n * (size_t)Q * d + (size_t)nth * 3 * HAAR_CHUNK * d;
+  *nacc = (size_t)nth * HAAR_ACC(d);
 }
 
 /* Interval i and fraction f of edge e's length on the grid. */
@@ -155,38 +167,56 @@ void symgnn_haar_encoder_forward(symgnn_step *s) {
   symgnn_bn bn0, bn1;
   encoder_bns(s, &bn0, &bn1);
   bn0_stats(s, &g, &bn0, r2);
-  /* y1 at every grid point, and BN1's sums weighted by this rank's edges */
+  /* y1 at every grid point, and BN1's sums weighted by this rank's edges:
+   * chunks of points shared among the threads, each summing into its own
+   * accumulators, which are added in thread order */
   const symgnn_lin_ref *lin1 = &L->edge_lin1;
-  memset(g.sums, 0, 2 * (size_t)d * sizeof(double));
-  for (int p0 = 0; p0 < P; p0 += HAAR_CHUNK) {
-    const int m = P - p0 < HAAR_CHUNK ? P - p0 : HAAR_CHUNK;
-    float *y = g.y1 + (size_t)p0 * d;
-    first_layer(s, &g, &bn0, p0, m, g.a);
-    for (int c = 0; c < m; ++c)
-      memcpy(y + (size_t)c * d, s->params + lin1->b, (size_t)d * sizeof(float));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, d, d, 1.0f, g.a, d, s->params + lin1->w,
-                d, 1.0f, y, d);
-    for (int c = 0; c < m; ++c) {
-      const int p = p0 + c;
-      const double om = g.rho_loc[p / g.Q] * g.w[p % g.Q];
-      if (om == 0.0) continue;
-      for (int j = 0; j < d; ++j) {
-        const double v = y[(size_t)c * d + j];
-        g.sums[j] += om * v;
-        g.sums[d + j] += om * v * v;
+  const int nchunk = (P + HAAR_CHUNK - 1) / HAAR_CHUNK;
+  const size_t accsz = HAAR_ACC(d);
+#pragma omp parallel num_threads(g.nth) if (g.nth > 1)
+  {
+    const int tid = symgnn_thread_id();
+    float *a = g.a + (size_t)tid * 3 * HAAR_CHUNK * d;
+    double *sums = g.acc + (size_t)tid * accsz;
+    memset(sums, 0, 2 * (size_t)d * sizeof(double));
+#pragma omp for schedule(static)
+    for (int ch = 0; ch < nchunk; ++ch) {
+      const int p0 = ch * HAAR_CHUNK, m = P - p0 < HAAR_CHUNK ? P - p0 : HAAR_CHUNK;
+      float *y = g.y1 + (size_t)p0 * d;
+      first_layer(s, &g, &bn0, p0, m, a);
+      for (int c = 0; c < m; ++c)
+        memcpy(y + (size_t)c * d, s->params + lin1->b, (size_t)d * sizeof(float));
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, d, d, 1.0f, a, d, s->params + lin1->w,
+                  d, 1.0f, y, d);
+      for (int c = 0; c < m; ++c) {
+        const int p = p0 + c;
+        const double om = g.rho_loc[p / g.Q] * g.w[p % g.Q];
+        if (om == 0.0) continue;
+        for (int j = 0; j < d; ++j) {
+          const double v = y[(size_t)c * d + j];
+          sums[j] += om * v;
+          sums[d + j] += om * v * v;
+        }
       }
     }
   }
+  memset(g.sums, 0, 2 * (size_t)d * sizeof(double));
+  for (int t = 0; t < g.nth; ++t)
+    for (int j = 0; j < 2 * d; ++j) g.sums[j] += g.acc[(size_t)t * accsz + j];
   symgnn_bn_stats(&bn1, g.sums, s->eglob, &s->opts->reduce);
-  /* h at the grid distances, then g0 of every edge by linear interpolation */
-  memset(g.H, 0, (size_t)n * d * sizeof(double));
-  for (int p = 0; p < P; ++p) {
-    const float *y = g.y1 + (size_t)p * d;
-    double *h = g.H + (size_t)(p / g.Q) * d;
-    const double wq = g.w[p % g.Q];
-    for (int j = 0; j < d; ++j) {
-      const double v = bn1.gamma[j] * (y[j] - bn1.mean[j]) * bn1.istd[j] + bn1.beta[j];
-      if (v > 0.0) h[j] += wq * v;
+  /* h at the grid distances (each distance's directions on one thread), then
+   * g0 of every edge by linear interpolation */
+#pragma omp parallel for schedule(static) num_threads(g.nth) if (g.nth > 1)
+  for (int i = 0; i < n; ++i) {
+    double *h = g.H + (size_t)i * d;
+    memset(h, 0, (size_t)d * sizeof(double));
+    for (int q = 0; q < g.Q; ++q) {
+      const float *y = g.y1 + ((size_t)i * g.Q + q) * d;
+      const double wq = g.w[q];
+      for (int j = 0; j < d; ++j) {
+        const double v = bn1.gamma[j] * (y[j] - bn1.mean[j]) * bn1.istd[j] + bn1.beta[j];
+        if (v > 0.0) h[j] += wq * v;
+      }
     }
   }
   float *g0 = TB_F(tr->g[0]);
@@ -204,24 +234,91 @@ const double *symgnn_haar_grid_values(const symgnn_step *s) {
 }
 
 /* BN1's gradient sums over every grid point, G1 = sum g and G2 = sum g xhat
- * with g = dL/dxhat1, and its gamma and beta gradients. The points are
- * shared by all ranks (only their weights come from the edges) and the chain
- * is linear in dH, so every rank's share uses its own sums: no reduction. */
+ * with g = dL/dxhat1, and its gamma and beta gradients, each distance's
+ * points on one thread (per-thread sums added in thread order). The points
+ * are shared by all ranks (only their weights come from the edges) and the
+ * chain is linear in dH, so every rank's share uses its own sums: no
+ * reduction. */
 static void bn1_grad_sums(const grid *g, const symgnn_bn *bn1, double *G1, double *G2) {
-  const int d = g->d, P = (g->G + 1) * g->Q;
+  const int d = g->d, n = g->G + 1;
+  const size_t accsz = HAAR_ACC(d);
+#pragma omp parallel num_threads(g->nth) if (g->nth > 1)
+  {
+    double *acc = g->acc + (size_t)symgnn_thread_id() * accsz; /* G1, G2, dgamma, dbeta */
+    memset(acc, 0, 4 * (size_t)d * sizeof(double));
+#pragma omp for schedule(static)
+    for (int i = 0; i < n; ++i) {
+      const double *dh = g->dH + (size_t)i * d;
+      for (int q = 0; q < g->Q; ++q) {
+        const float *y = g->y1 + ((size_t)i * g->Q + q) * d;
+        const double wq = g->w[q];
+        for (int j = 0; j < d; ++j) {
+          const double xh = (y[j] - bn1->mean[j]) * bn1->istd[j];
+          const double v = bn1->gamma[j] * xh + bn1->beta[j];
+          if (!(v > 0.0)) continue;
+          const double dv = wq * dh[j];
+          acc[j] += bn1->gamma[j] * dv;
+          acc[d + j] += bn1->gamma[j] * dv * xh;
+          acc[2 * d + j] += dv * xh;
+          acc[3 * d + j] += dv;
+        }
+      }
+    }
+  }
   memset(G1, 0, 2 * (size_t)d * sizeof(double));
-  for (int p = 0; p < P; ++p) {
+  for (int t = 0; t < g->nth; ++t) {
+    const double *acc = g->acc + (size_t)t * accsz;
+    for (int j = 0; j < d; ++j) {
+      G1[j] += acc[j];
+      G2[j] += acc[d + j];
+      bn1->dgamma[j] += acc[2 * d + j];
+      bn1->dbeta[j] += acc[3 * d + j];
+    }
+  }
+}
+
+/* Gradient of one chunk of m grid points from p0 on thread scratch a (a, dy,
+ * da) into the thread's accumulators acc: the second Linear's weight and
+ * bias (acc[0, d*d + d)), BN0's gamma and beta (next 2d), the variance-path
+ * sums A (next d) and the first Linear's weight (next 3d). */
+static void chunk_backward(const symgnn_step *s, const grid *g, const symgnn_bn *bn0,
+                           const symgnn_bn *bn1, const double *G1, const double *G2, int p0, int m,
+                           float *a, double *acc, float *tmp) {
+  const int d = g->d;
+  const symgnn_layout *L = &s->tr->lay;
+  const float *W0 = s->params + L->edge_lin0.w, *W1 = s->params + L->edge_lin1.w;
+  float *dy = a + (size_t)HAAR_CHUNK * d, *da = dy + (size_t)HAAR_CHUNK * d;
+  double *dw1 = acc, *db1 = dw1 + (size_t)d * d, *dg0 = db1 + d, *db0 = dg0 + d, *A = db0 + d;
+  double *dW0 = A + d;
+  for (int c = 0; c < m; ++c) { /* weighted BN1: dL/dy1 = istd (g - om G1 - om xhat G2) */
+    const int p = p0 + c;
     const float *y = g->y1 + (size_t)p * d;
     const double *dh = g->dH + (size_t)(p / g->Q) * d, wq = g->w[p % g->Q];
+    const double om = g->rho[p / g->Q] * wq / s->eglob;
     for (int j = 0; j < d; ++j) {
       const double xh = (y[j] - bn1->mean[j]) * bn1->istd[j];
       const double v = bn1->gamma[j] * xh + bn1->beta[j];
-      if (!(v > 0.0)) continue;
-      const double dv = wq * dh[j];
-      bn1->dgamma[j] += dv * xh;
-      bn1->dbeta[j] += dv;
-      G1[j] += bn1->gamma[j] * dv;
-      G2[j] += bn1->gamma[j] * dv * xh;
+      const double gp = v > 0.0 ? bn1->gamma[j] * wq * dh[j] : 0.0;
+      dy[(size_t)c * d + j] = (float)(bn1->istd[j] * (gp - om * G1[j] - om * xh * G2[j]));
+    }
+  }
+  first_layer(s, g, bn0, p0, m, a);
+  symgnn_acc_tn(dw1, dy, d, a, d, m, d, d, tmp);
+  symgnn_acc_colsum(db1, dy, m, d);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, d, d, 1.0f, dy, d, W1, d, 0.0f, da, d);
+  for (int c = 0; c < m; ++c) { /* the first ReLU, BN0's gamma and beta, and W0 */
+    const int p = p0 + c, i = p / g->Q;
+    const double *u = g->u + 3 * (p % g->Q), r = i * g->dr;
+    for (int j = 0; j < d; ++j) {
+      if (!(a[(size_t)c * d + j] > 0.0f)) continue;
+      const double dn = da[(size_t)c * d + j];
+      const double wx = r * (u[0] * W0[3 * j] + u[1] * W0[3 * j + 1] + u[2] * W0[3 * j + 2]);
+      const double xh = wx * bn0->istd[j];
+      dg0[j] += dn * xh;
+      db0[j] += dn;
+      const double dx = bn0->gamma[j] * dn; /* dL/dxhat0 */
+      A[j] += dx * wx;
+      for (int k = 0; k < 3; ++k) dW0[3 * j + k] += bn0->istd[j] * dx * r * u[k];
     }
   }
 }
@@ -252,46 +349,38 @@ void symgnn_haar_encoder_backward(symgnn_step *s) {
   encoder_bns(s, &bn0, &bn1);
   double *G1 = g.sums, *G2 = g.sums + d;
   bn1_grad_sums(&g, &bn1, G1, G2);
-  const symgnn_lin_ref *lin1 = &L->edge_lin1;
-  const float *W0 = s->params + L->edge_lin0.w;
-  double *dW0 = s->gacc + L->edge_lin0.w, *A = g.H; /* h is no longer needed: A in its place */
-  memset(A, 0, (size_t)d * sizeof(double));
-  float *tmp = TB_F(tr->gtmp);
-  for (int p0 = 0; p0 < P; p0 += HAAR_CHUNK) {
-    const int m = P - p0 < HAAR_CHUNK ? P - p0 : HAAR_CHUNK;
-    for (int c = 0; c < m; ++c) { /* weighted BN1: dL/dy1 = istd (g - om G1 - om xhat G2) */
-      const int p = p0 + c;
-      const float *y = g.y1 + (size_t)p * d;
-      const double *dh = g.dH + (size_t)(p / g.Q) * d, wq = g.w[p % g.Q];
-      const double om = g.rho[p / g.Q] * wq / s->eglob;
-      for (int j = 0; j < d; ++j) {
-        const double xh = (y[j] - bn1.mean[j]) * bn1.istd[j];
-        const double v = bn1.gamma[j] * xh + bn1.beta[j];
-        const double gp = v > 0.0 ? bn1.gamma[j] * wq * dh[j] : 0.0;
-        g.dy[(size_t)c * d + j] = (float)(bn1.istd[j] * (gp - om * G1[j] - om * xh * G2[j]));
-      }
-    }
-    first_layer(s, &g, &bn0, p0, m, g.a);
-    symgnn_acc_tn(s->gacc + lin1->w, g.dy, d, g.a, d, m, d, d, tmp);
-    symgnn_acc_colsum(s->gacc + lin1->b, g.dy, m, d);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, d, d, 1.0f, g.dy, d,
-                s->params + lin1->w, d, 0.0f, g.da, d);
-    for (int c = 0; c < m; ++c) { /* the first ReLU, BN0's gamma and beta, and W0 */
-      const int p = p0 + c, i = p / g.Q;
-      const double *u = g.u + 3 * (p % g.Q), r = i * g.dr;
-      for (int j = 0; j < d; ++j) {
-        if (!(g.a[(size_t)c * d + j] > 0.0f)) continue;
-        const double dn = g.da[(size_t)c * d + j];
-        const double wx = r * (u[0] * W0[3 * j] + u[1] * W0[3 * j + 1] + u[2] * W0[3 * j + 2]);
-        const double xh = wx * bn0.istd[j];
-        bn0.dgamma[j] += dn * xh;
-        bn0.dbeta[j] += dn;
-        const double dx = bn0.gamma[j] * dn; /* dL/dxhat0 */
-        A[j] += dx * wx;
-        for (int k = 0; k < 3; ++k) dW0[3 * j + k] += bn0.istd[j] * dx * r * u[k];
-      }
+  /* chunks of points shared among the threads, per-thread accumulators added
+   * in thread order */
+  const int nchunk = (P + HAAR_CHUNK - 1) / HAAR_CHUNK;
+  const size_t accsz = HAAR_ACC(d), nacc = (size_t)d * d + 7 * (size_t)d;
+#pragma omp parallel num_threads(g.nth) if (g.nth > 1)
+  {
+    const int tid = symgnn_thread_id();
+    double *acc = g.acc + (size_t)tid * accsz;
+    float *tmp = TB_F(tr->gtmp) + (size_t)tid * 2 * tr->hwmax * d;
+    memset(acc, 0, nacc * sizeof(double));
+#pragma omp for schedule(static)
+    for (int ch = 0; ch < nchunk; ++ch) {
+      const int p0 = ch * HAAR_CHUNK, m = P - p0 < HAAR_CHUNK ? P - p0 : HAAR_CHUNK;
+      chunk_backward(s, &g, &bn0, &bn1, G1, G2, p0, m, g.a + (size_t)tid * 3 * HAAR_CHUNK * d, acc,
+                     tmp);
     }
   }
+  double *dw1 = s->gacc + L->edge_lin1.w, *db1 = s->gacc + L->edge_lin1.b;
+  double *dW0 = s->gacc + L->edge_lin0.w, *A = g.H; /* h is no longer needed: A in its place */
+  memset(A, 0, (size_t)d * sizeof(double));
+  for (int t = 0; t < g.nth; ++t) {
+    const double *acc = g.acc + (size_t)t * accsz, *a1 = acc + (size_t)d * d;
+    for (size_t k = 0; k < (size_t)d * d; ++k) dw1[k] += acc[k];
+    for (int j = 0; j < d; ++j) {
+      db1[j] += a1[j];
+      bn0.dgamma[j] += a1[d + j];
+      bn0.dbeta[j] += a1[2 * d + j];
+      A[j] += a1[3 * d + j];
+    }
+    for (int k = 0; k < 3 * d; ++k) dW0[k] += a1[4 * d + k];
+  }
+  const float *W0 = s->params + L->edge_lin0.w;
   /* the variance path: istd0 = (|W0_j|^2 m2/3 + eps)^(-1/2) depends on W0 */
   for (int j = 0; j < d; ++j) {
     const double s0 = bn0.istd[j], c = -s0 * s0 * s0 * g.m2 / 3.0 * A[j];

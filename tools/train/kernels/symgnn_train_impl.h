@@ -46,6 +46,7 @@ struct symgnn_trainer {
    * slice per thread [nth][G+1][hw0] doubles; and dC W_fij [G+1][d] doubles,
    * which the encoder's backward adds to the gradient of h */
   symgnn_tbuf hidx, hfrac, hc, hdc, hdcw;
+  symgnn_tbuf hacc; /* haar: doubles, the encoder's per-thread sums and gradients */
   /* per-block and small scratch; et, grp and gtmp hold one slice per thread */
   int nth;            /* threads of the block loops (slices below) */
   size_t grpsz;       /* floats of one grp slice */
@@ -139,9 +140,11 @@ void symgnn_edge_encoder_backward(symgnn_step *s, double *dtr);
 void symgnn_haar_encoder_forward(symgnn_step *s);
 void symgnn_haar_encoder_backward(symgnn_step *s);
 /* The haar grid for a cutoff: intervals and directions, and the doubles and
- * floats its buffers need for a width. */
+ * floats its buffers need for a width and nth threads, and the doubles of the
+ * threads' accumulators. */
 void symgnn_haar_train_grid(double cutoff, int *nint, int *ndir);
-void symgnn_haar_train_sizes(double cutoff, int width, size_t *ndouble, size_t *nfloat);
+void symgnn_haar_train_sizes(double cutoff, int width, int nth, size_t *ndouble, size_t *nfloat,
+                             size_t *nacc);
 /* The grid values h [G+1][d] of the current haar step (valid from the
  * encoder's forward pass until its backward pass). */
 const double *symgnn_haar_grid_values(const symgnn_step *s);
