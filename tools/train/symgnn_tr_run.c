@@ -28,10 +28,10 @@ typedef struct {
   int K;        /* transforms per training step */
   double *transforms, *eps, *dtrans;
   int B, steps_per_epoch;
-  int64_t total;    /* steps of the whole run */
-  double t0, wall0; /* start of this run; wall time of earlier runs */
+  int64_t total;       /* steps of the whole run */
+  double t0, wall0;    /* start of this run; wall time of earlier runs */
   double step_seconds; /* wall time of this run's training steps (no evaluation) */
-  int64_t step0;    /* first step of this run */
+  int64_t step0;       /* first step of this run */
   symgnn_tr_scores last;
   char msg[1024];
 } run_ctx;
