@@ -915,6 +915,25 @@ TEST(TrainDropout, FixedSeedIsDeterministicAndSeedsDiffer) {
   symgnn_model_free(m);
 }
 
+// reuse_inputs keeps the encoders' outputs of the previous step, for a haar
+// model also the grid values and layer 0's edge table: after a full train
+// step with its backward pass, a reusing step with the same model and graph
+// gives the same loss and gradient, twice in a row.
+TEST(TrainReuse, ReusedHaarInputsGiveTheSameTrainStep) {
+  const Batch b = make_batch(2, 30, odd_arch().nelements, 4.0, 83);
+  symgnn_model *m = make_model(odd_arch(), {}, 84);
+  Trainer tr(m);
+  symgnn_train_opts o = no_dropout();
+  const StepResult full = run_step(tr.tr, m, b, {}, o, true);
+  o.reuse_inputs = 1;
+  for (int k = 0; k < 2; ++k) {
+    const StepResult again = run_step(tr.tr, m, b, {}, o, true);
+    EXPECT_EQ(again.loss, full.loss) << "reusing step " << k + 1;
+    EXPECT_EQ(again.grad, full.grad) << "reusing step " << k + 1;
+  }
+  symgnn_model_free(m);
+}
+
 // A mask drawn on 2 or 3 threads is the one drawn on 1 (chunks have their own
 // generators), over several chunks and a partial last word; the drop rate is
 // the asked one, and neighbouring chunks are not copies of each other.

@@ -221,9 +221,10 @@ static symgnn_status run_step(symgnn_trainer *tr, symgnn_model *model,
   }
   if (!opts->reuse_inputs) {
     symgnn_node_encoder_forward(&s);
-    if (s.ntr == 0)
+    if (s.ntr == 0) { /* g0 and layer 0's edge term, both kept when inputs are reused */
       symgnn_haar_encoder_forward(&s);
-    else
+      symgnn_haar_edge_term_table(&s);
+    } else
       symgnn_edge_encoder_forward(&s);
   }
   for (int l = 0; l < L; ++l) symgnn_layer_forward(&s, l);

@@ -367,7 +367,8 @@ void symgnn_haar_encoder_backward(symgnn_step *s) {
     }
   }
   double *dw1 = s->gacc + L->edge_lin1.w, *db1 = s->gacc + L->edge_lin1.b;
-  double *dW0 = s->gacc + L->edge_lin0.w, *A = g.H; /* h is no longer needed: A in its place */
+  /* A in place of G1, G2 (used up); h stays for layer 0's table and a reuse of the inputs */
+  double *dW0 = s->gacc + L->edge_lin0.w, *A = g.sums;
   memset(A, 0, (size_t)d * sizeof(double));
   for (int t = 0; t < g.nth; ++t) {
     const double *acc = g.acc + (size_t)t * accsz, *a1 = acc + (size_t)d * d;

@@ -144,7 +144,6 @@ void symgnn_layer_forward(symgnn_step *s, int l) {
   symgnn_layer_attn_args(s, l, &a);
   a.m = mfull;
   a.partial = partial;
-  if (l == 0 && s->ntr == 0 && !partial) symgnn_haar_edge_term_table(s);
   attention_blocks(s, l, &a);
   if (!last && !partial) { /* BN_edge statistics: the threads' sums, added in thread order */
     memset(fsum, 0, 2 * (size_t)hw * sizeof(double));
