@@ -7,7 +7,6 @@ Every number in the output comes from a file in RESULTS_DIR; a measurement whose
 missing is reported as "not measured: <reason>" (the reason from NAME.skip, or "section not
 run"). Timings are medians of the repeats with min and max.
 """
-import csv
 import glob
 import os
 import re

@@ -462,16 +462,14 @@ section_train() {
     # one step per configuration (batch 1): 6 steps per epoch, evaluation once per epoch
     train_config 1 "$EPOCHS" 6 "$WORK/train_batch1" haar
     rec train_ours_batch1 /usr/bin/time -v -o "$R/train_ours_batch1.time" env OMP_NUM_THREADS=2 \
-      OPENBLAS_NUM_THREADS=2 "$TRAIN" "$WORK/train_batch1/config.yaml" &&
-      cp "$WORK/train_batch1/learning_curve.csv" "$R/train_ours_batch1.csv"
+      OPENBLAS_NUM_THREADS=2 "$TRAIN" "$WORK/train_batch1/config.yaml"
     train_config 1 "$EPOCHS" 6 "$WORK/train_batch1_fixed" fixed
     rec train_ours_batch1_fixed /usr/bin/time -v -o "$R/train_ours_batch1_fixed.time" \
       env OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 "$TRAIN" "$WORK/train_batch1_fixed/config.yaml"
     if [ "$(mem_available_gb)" -ge 16 ]; then
       train_config all "$EPOCHS" 1 "$WORK/train_full" haar
       rec train_ours_full /usr/bin/time -v -o "$R/train_ours_full.time" env OMP_NUM_THREADS=2 \
-        OPENBLAS_NUM_THREADS=2 "$TRAIN" "$WORK/train_full/config.yaml" &&
-        cp "$WORK/train_full/learning_curve.csv" "$R/train_ours_full.csv"
+        OPENBLAS_NUM_THREADS=2 "$TRAIN" "$WORK/train_full/config.yaml"
     else
       skip train_ours_full "only $(mem_available_gb) GB available, the full batch needs more headroom"
     fi
