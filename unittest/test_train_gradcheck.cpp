@@ -410,6 +410,11 @@ TEST(TrainGradCheck, EveryTensorSmallModelMultiHeadLastLayer) {
 // statistics, every tensor, against the double reference of the same
 // discretization.
 TEST(TrainGradCheck, EveryTensorHaar) { check_group(odd_arch(), "", 0, 0.0, 5, 1e-3); }
+// The paper's width in haar mode: layer 0's edge term from the grid, the
+// register-blocked block products (widths a multiple of 16) everywhere else.
+TEST(TrainGradCheck, EgatLayersHaarPaperWidth) {
+  check_group(paper_arch8(), "egat", 0, 0.0, 1, 1e-3);
+}
 TEST(TrainForward, HaarMatchesNaiveDoubleReference) {
   const symgnn_arch arch = odd_arch();
   symgnn_model *m = make_model(arch, {}, 8);

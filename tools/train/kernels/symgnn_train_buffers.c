@@ -51,7 +51,8 @@ symgnn_status symgnn_trainer_create(const symgnn_model *model, symgnn_trainer **
   tr->gacc = malloc(tr->lay.nparams * sizeof(double));
   if (!tr->gacc || !tb_reserve(&tr->work, work_doubles(tr->hwmax, (int)d) * sizeof(double)) ||
       !tb_reserve(&tr->fwork, work_floats(tr->hwmax, (int)d) * sizeof(float)) ||
-      !tb_reserve(&tr->gtmp, 2 * (size_t)tr->hwmax * d * sizeof(float))) {
+      !tb_reserve(&tr->gtmp, 2 * (size_t)tr->hwmax * d * sizeof(float)) ||
+      !tb_reserve(&tr->wt, (size_t)tr->hwmax * d * sizeof(float))) {
     symgnn_trainer_free(tr);
     return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for the trainer");
   }
@@ -65,7 +66,7 @@ void symgnn_trainer_free(symgnn_trainer *tr) {
       &tr->enc_r, &tr->enc_y, &tr->dec_y, &tr->dec_z, &tr->ab,    &tr->dz,   &tr->nt1,   &tr->nt2,
       &tr->dh,    &tr->pred,  &tr->dg,    &tr->y1,    &tr->et,    &tr->er,   &tr->ed,    &tr->gtmp,
       &tr->blk,   &tr->grp,   &tr->bnst,  &tr->work,  &tr->fwork, &tr->tacc, &tr->tnode, &tr->hgrid,
-      &tr->hy1,   &tr->hidx,  &tr->hfrac, &tr->hc,    &tr->hdc,   &tr->hdcw, &tr->hacc};
+      &tr->hy1,   &tr->hidx,  &tr->hfrac, &tr->hc,    &tr->hdc,   &tr->hdcw, &tr->hacc,  &tr->wt};
   for (size_t i = 0; i < sizeof node / sizeof node[0]; ++i) tb_free(node[i]);
   for (int l = 0; l <= SYMGNN_MAX_LAYERS; ++l) tb_free(&tr->h[l]);
   for (int l = 0; l < SYMGNN_MAX_LAYERS; ++l) {

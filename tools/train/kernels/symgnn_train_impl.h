@@ -54,6 +54,7 @@ struct symgnn_trainer {
   symgnn_tbuf et;     /* [nth][block][hwmax] */
   symgnn_tbuf er, ed; /* [block][d] */
   symgnn_tbuf gtmp;   /* [nth][2*hwmax][d] product scratch of symgnn_acc_tn */
+  symgnn_tbuf wt;     /* [d][hwmax] W_fij^T of the layer being run forward */
   symgnn_tbuf blk;    /* destination block boundaries */
   symgnn_tbuf grp;    /* [nth][2*maxdeg*hmax + 4*hwmax] per-destination scratch */
   symgnn_tbuf tacc;   /* doubles [nth][taccsz]: per-thread sums and gradients */

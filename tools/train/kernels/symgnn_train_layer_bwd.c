@@ -6,9 +6,9 @@
  * state. */
 #include "symgnn_ext.h"
 #include "symgnn_train_attention.h"
+#include "symgnn_train_gemm.h"
 #include "symgnn_train_impl.h"
 
-#include <cblas.h>
 #include <string.h>
 
 /* Node side: projection and BN_node backward, leaving d loss / d m (per head,
@@ -160,17 +160,14 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a, const 
         symgnn_attn_backward(&at, t0, t1);
         continue;
       }
-      if (!last)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, hw, d, 1.0f, dgb, d, P2, hw,
-                    0.0f, at.blk, hw);
+      if (!last) symgnn_block_gemm(nb, hw, d, dgb, d, P2, hw, 0, at.blk, hw);
       symgnn_attn_backward(&at, t0, t1);
       if (table) {
         symgnn_haar_edge_term_grad(s, tid, at.e0, nb, at.blk);
         continue;
       }
       if (!s->weights_only) symgnn_acc_tn(dw, at.blk, hw, g + (size_t)at.e0 * d, d, nb, hw, d, gt);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nb, d, hw, 1.0f, at.blk, hw, wf, d,
-                  last ? 0.0f : 1.0f, dgb, d);
+      symgnn_block_gemm(nb, d, hw, at.blk, hw, wf, d, !last, dgb, d);
     }
   }
   if (table) symgnn_haar_edge_term_finish(s);

@@ -6,9 +6,9 @@
  * materialized. */
 #include "symgnn_ext.h"
 #include "symgnn_train_attention.h"
+#include "symgnn_train_gemm.h"
 #include "symgnn_train_impl.h"
 
-#include <cblas.h>
 #include <string.h>
 
 void symgnn_layer_attn_args(const symgnn_step *s, int l, symgnn_attn *a) {
@@ -53,17 +53,18 @@ static void residual_init(const float *in, const float *bias, size_t n, int d, f
 
 /* g[l+1] = BN_edge(f) P_e^T + p_e + g[l]: f is centered in place (the
  * backward pass uses it centered too), so no large mean cancels in float, and
- * the BN scale is folded into P_e. */
+ * the BN scale is folded into P_e, kept transposed ([hw][d]) for the block
+ * products. */
 static void edge_update(symgnn_step *s, int l, const symgnn_bn *bn) {
   symgnn_trainer *tr = s->tr;
   const symgnn_layer_ref *L = &tr->lay.layer[l];
   const int d = tr->lay.width, hw = L->hw;
   const float *P = s->params + L->proj_edge.w, *pb = s->params + L->proj_edge.b;
-  float *Pf = TB_F(tr->fwork), *biasf = Pf + (size_t)d * hw, *mu = biasf + d;
+  float *Pt = TB_F(tr->fwork), *biasf = Pt + (size_t)d * hw, *mu = biasf + d;
   for (int k = 0; k < d; ++k) {
     double acc = pb[k];
     for (int j = 0; j < hw; ++j) {
-      Pf[(size_t)k * hw + j] = (float)(P[(size_t)k * hw + j] * bn->gamma[j] * bn->istd[j]);
+      Pt[(size_t)j * d + k] = (float)(P[(size_t)k * hw + j] * bn->gamma[j] * bn->istd[j]);
       acc += P[(size_t)k * hw + j] * bn->beta[j];
     }
     biasf[k] = (float)acc;
@@ -77,8 +78,7 @@ static void edge_update(symgnn_step *s, int l, const symgnn_bn *bn) {
     const int64_t r0 = c * chunk, nr = ne - r0 < chunk ? ne - r0 : chunk;
     residual_init(g + (size_t)r0 * d, biasf, (size_t)nr, d, gn + (size_t)r0 * d);
     symgnn_center_rows(f + (size_t)r0 * hw, mu, nr, hw, f + (size_t)r0 * hw);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, d, hw, 1.0f, f + (size_t)r0 * hw,
-                hw, Pf, hw, 1.0f, gn + (size_t)r0 * d, d);
+    symgnn_block_gemm((int)nr, d, hw, f + (size_t)r0 * hw, hw, Pt, d, 1, gn + (size_t)r0 * d, d);
   }
   if (s->keep_scale > 0.0f) {
     uint64_t *bits = (uint64_t *)tr->gmask[l].p;
@@ -97,8 +97,10 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a) {
   const symgnn_layer_ref *L = &tr->lay.layer[l];
   const int d = tr->lay.width, hw = L->hw, nth = tr->nth;
   const int last = (l == tr->lay.nlayers - 1);
-  const float *g = TB_F(tr->g[l]), *wf = s->params + L->w_fij;
+  const float *g = TB_F(tr->g[l]);
   const int table = l == 0 && s->ntr == 0; /* haar: layer 0's edge term from the grid */
+  float *wt = TB_F(tr->wt);                /* W_fij^T, [d][hw] */
+  if (!a->partial && !table) symgnn_block_transpose(hw, d, s->params + L->w_fij, wt);
   memset(tr->tacc.p, 0, (size_t)nth * tr->taccsz * sizeof(double));
 #pragma omp parallel num_threads(nth) if (nth > 1)
   {
@@ -115,8 +117,7 @@ static void attention_blocks(symgnn_step *s, int l, const symgnn_attn *a) {
       if (!a->partial && table)
         symgnn_haar_edge_term_rows(s, at.e0, nb, at.blk);
       else if (!a->partial)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nb, hw, d, 1.0f, g + (size_t)at.e0 * d,
-                    d, wf, d, 0.0f, at.blk, hw);
+        symgnn_block_gemm(nb, hw, d, g + (size_t)at.e0 * d, d, wt, hw, 0, at.blk, hw);
       symgnn_attn_forward(&at, t0, t1);
     }
   }

@@ -1,8 +1,8 @@
 /* Small shared pieces of the training kernels: BN statistics slots, BN views
  * of layout entries, and double-accumulated weight-gradient products. */
+#include "symgnn_train_gemm.h"
 #include "symgnn_train_impl.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <string.h>
 
@@ -50,8 +50,7 @@ void symgnn_acc_tn(double *acc, const float *x, int ldx, const float *y, int ldy
                    int m, int n, float *tmp) {
   for (int64_t r0 = 0; r0 < rows; r0 += ACC_CHUNK) {
     const int nr = (int)(rows - r0 < ACC_CHUNK ? rows - r0 : ACC_CHUNK);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, n, nr, 1.0f, x + (size_t)r0 * ldx, ldx,
-                y + (size_t)r0 * ldy, ldy, 0.0f, tmp, n);
+    symgnn_block_gemm_tn(m, n, nr, x + (size_t)r0 * ldx, ldx, y + (size_t)r0 * ldy, ldy, 0, tmp, n);
     for (size_t i = 0; i < (size_t)m * (size_t)n; ++i) acc[i] += tmp[i];
   }
 }
