@@ -645,8 +645,10 @@ w("")
 w("OpenBLAS sgemm, row-major C = A Bᵀ (`symgnn-bench-sgemm`), GFLOP/s median (min–max). The "
   "first two shapes are those of layer 1's edge products; the core does not hand them to "
   "OpenBLAS but computes them in its own register-blocked edge kernels "
-  "(`src/USER-SYMGNN/symgnn_edge_kernels.c`), fused with the attention, so these rows show what "
-  "OpenBLAS would reach on the same products:")
+  "(`src/USER-SYMGNN/symgnn_edge_kernels.c`), fused with the attention, and the trainer computes "
+  "its per-block products in register-blocked kernels of its own "
+  "(`tools/train/kernels/symgnn_train_gemm.c`), so these rows show what OpenBLAS would reach on "
+  "the same products:")
 w("")
 w("| shape M x N x K | what it is in the forward pass | 1 thread | 2 threads |")
 w("|---|---|---|---|")
@@ -703,7 +705,10 @@ w("Both: train-mode BatchNorm (batch statistics), dropout 0.25, MSE on normalize
   "trained) and, for reference, in fixed mode with K = 2 transforms; time from the step time "
   "its progress lines report, so the validation on a 500-atom cut of train6 after every epoch "
   "is not counted. The peer is `torch_symgnn.py train` (the paper's K = 2 design, same malloc "
-  "setting as in section 4); it does not evaluate. Seconds per epoch exclude the first epoch.")
+  "setting as in section 4); it does not evaluate. Seconds per epoch exclude the first epoch. "
+  "Our trainer's per-block edge products (a block of up to 1024 edges times a weight matrix, "
+  "and the weight-gradient sums over a block) run in its own register-blocked kernels; node-"
+  "level products go to OpenBLAS.")
 w("")
 w("| run | steps per epoch | s/epoch, median (min–max) | peak RSS (GiB) |")
 w("|---|---|---|---|")
