@@ -6,34 +6,12 @@
 #include "symgnn_ext.h"
 #include "symgnn_model_format.h"
 #include "symgnn_multiversion.h"
+#include "symgnn_vector.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The vector helpers below are always inlined into the per-ISA kernels, so
- * the ABI of passing wide vectors by value never comes into play. */
-#pragma GCC diagnostic ignored "-Wpsabi"
-
-/* Vectors of N floats (GCC/Clang vector extension) with unaligned load and
- * store, and LeakyReLU as a branch-free bit select. */
-#define SYMGNN_VECTOR(N)                                                                           \
-  typedef float v##N __attribute__((vector_size(4 * N)));                                          \
-  typedef int32_t vi##N __attribute__((vector_size(4 * N)));                                       \
-  static inline __attribute__((always_inline, unused)) v##N load##N(const float *p) {              \
-    v##N v;                                                                                        \
-    memcpy(&v, p, sizeof v);                                                                       \
-    return v;                                                                                      \
-  }                                                                                                \
-  static inline __attribute__((always_inline, unused)) void store##N(float *p, v##N v) {           \
-    memcpy(p, &v, sizeof v);                                                                       \
-  }                                                                                                \
-  static inline __attribute__((always_inline, unused)) v##N leaky##N(v##N u) {                     \
-    const v##N zero = {0.0f};                                                                      \
-    const vi##N pos = u > zero;                                                                    \
-    const v##N neg = u * SYMGNN_LEAKY_SLOPE;                                                       \
-    return (v##N)((pos & (vi##N)u) | (~pos & (vi##N)neg));                                         \
-  }
 SYMGNN_VECTOR(4)
 SYMGNN_VECTOR(8)
 SYMGNN_VECTOR(16)

@@ -4,29 +4,13 @@
 #include "symgnn_train_gemm.h"
 
 #include "symgnn_multiversion.h"
+#include "symgnn_vector.h"
 
 #include <cblas.h>
-#include <stdint.h>
-#include <string.h>
 
-/* The vector helpers are always inlined into the per-ISA kernels, so the ABI
- * of passing wide vectors by value never comes into play. */
-#pragma GCC diagnostic ignored "-Wpsabi"
-
-/* Vectors of N floats with unaligned load and store. */
-#define SYMGNN_GEMM_VECTOR(N)                                                                      \
-  typedef float v##N __attribute__((vector_size(4 * N)));                                          \
-  static inline __attribute__((always_inline, unused)) v##N load##N(const float *p) {              \
-    v##N v;                                                                                        \
-    memcpy(&v, p, sizeof v);                                                                       \
-    return v;                                                                                      \
-  }                                                                                                \
-  static inline __attribute__((always_inline, unused)) void store##N(float *p, v##N v) {           \
-    memcpy(p, &v, sizeof v);                                                                       \
-  }
-SYMGNN_GEMM_VECTOR(4)
-SYMGNN_GEMM_VECTOR(8)
-SYMGNN_GEMM_VECTOR(16)
+SYMGNN_VECTOR(4)
+SYMGNN_VECTOR(8)
+SYMGNN_VECTOR(16)
 
 /* AVX-512 (32 registers of 16 floats): 8 rows x 32 columns of C; AVX2 (16 of
  * 8): 6 rows x 16 columns; baseline SSE (16 of 4): 4 rows x 8 columns. */
