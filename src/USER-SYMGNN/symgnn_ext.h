@@ -4,11 +4,12 @@
  * symgnn.h is the API for programs that load a model and predict. Libraries
  * that train or inspect a model also need its parameter layout, the format's
  * fixed constants, the core's thread and ISA helpers, its random generator,
- * checksum and atomic file writes, its error reporting and the sphere rule
- * of the haar symmetrization. Those headers are public through this one;
- * every other header in src/USER-SYMGNN/ is internal to the core.
- * doc/architecture.md lists the layers and which header belongs to which.
- * The extension API may change between minor versions; symgnn.h does not. */
+ * checksum and atomic file writes, its error reporting, the sphere rule of
+ * the haar symmetrization and the fixed-width vectors of its kernels. Those
+ * headers are public through this one; every other header in
+ * src/USER-SYMGNN/ is internal to the core. doc/architecture.md lists the
+ * layers and which header belongs to which. The extension API may change
+ * between minor versions; symgnn.h does not. */
 #ifndef SYMGNN_EXT_H
 #define SYMGNN_EXT_H
 
@@ -23,6 +24,7 @@
 #include "symgnn_rng.h"
 #include "symgnn_tensors.h"
 #include "symgnn_threads.h"
+#include "symgnn_vector.h"
 
 #ifdef __cplusplus
 extern "C" {

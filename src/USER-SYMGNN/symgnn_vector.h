@@ -1,10 +1,10 @@
-/* Internal: fixed-width float vectors (GCC/Clang vector extension) for the
- * register-blocked kernels of the forward pass (symgnn_edge_kernels.c) and of
- * the trainer (tools/train/kernels/symgnn_train_gemm.c). SYMGNN_VECTOR(N)
- * defines, in the including file, the type vN of N floats (viN of N int32)
+/* Extension API (symgnn_ext.h): fixed-width float vectors (GCC/Clang vector
+ * extension) for the register-blocked kernels of the forward pass
+ * (symgnn_edge_kernels.c) and of the trainer (tools/train/kernels). A file
+ * that says SYMGNN_VECTOR(N) gets the type vN of N floats (viN of N int32)
  * with unaligned loadN / storeN and leakyN, LeakyReLU as a branch-free bit
- * select. The helpers are always inlined into the per-ISA kernels, so the ABI
- * of passing wide vectors by value never comes into play (hence the pragma). */
+ * select, all always inlined into its per-ISA kernels (such a file silences
+ * -Wpsabi: wide vectors are never passed by value across a call). */
 #ifndef SYMGNN_VECTOR_H
 #define SYMGNN_VECTOR_H
 
@@ -12,8 +12,6 @@
 
 #include <stdint.h>
 #include <string.h>
-
-#pragma GCC diagnostic ignored "-Wpsabi"
 
 #define SYMGNN_VECTOR(N)                                                                           \
   typedef float v##N __attribute__((vector_size(4 * N)));                                          \

@@ -8,6 +8,9 @@
 
 #include <cblas.h>
 
+/* The vector helpers are always inlined into the per-ISA kernels, so the ABI
+ * of passing wide vectors by value never comes into play. */
+#pragma GCC diagnostic ignored "-Wpsabi"
 SYMGNN_VECTOR(4)
 SYMGNN_VECTOR(8)
 SYMGNN_VECTOR(16)
