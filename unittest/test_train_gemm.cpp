@@ -10,6 +10,7 @@
 #include <vector>
 
 extern "C" {
+#include "symgnn_multiversion.h"
 #include "symgnn_train_gemm.h"
 }
 
@@ -59,7 +60,7 @@ TEST(TrainGemm, EveryKernelMatchesTheDoubleReference) {
       {300, 32, 129},  // the transposed product's slabs with a tail
       {9, 8, 7},       // width 8: the cblas fallback
   };
-  for (int isa = 0; isa <= symgnn_block_gemm_isa(); ++isa)
+  for (int isa = 0; isa <= symgnn_cpu_isa(); ++isa)
     for (int trans = 0; trans <= 1; ++trans)
       for (const Shape &s : shapes)
         for (bool acc : {false, true}) {

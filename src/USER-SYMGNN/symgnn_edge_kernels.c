@@ -111,17 +111,6 @@ static inline __attribute__((always_inline, unused)) float hsum16(v16 v) {
 #define EK_TILE 4
 #include "symgnn_edge_tile_template.h"
 
-int symgnn_edge_isa(void) {
-  int best = SYMGNN_ISA_GENERIC;
-#if SYMGNN_MULTIVERSION
-  if (__builtin_cpu_supports("x86-64-v4"))
-    best = SYMGNN_ISA_AVX512;
-  else if (__builtin_cpu_supports("x86-64-v3"))
-    best = SYMGNN_ISA_AVX2;
-#endif
-  return best;
-}
-
 void symgnn_edge_tile_run(int isa, const symgnn_eval_layer_w *w, int dp,
                           const symgnn_edge_tile *tile, size_t stride, float *scratch) {
   void (*kernel)(const symgnn_eval_layer_w *, int, const symgnn_edge_tile *, int, size_t, float *) =

@@ -6,6 +6,7 @@
 #define SYMGNN_EDGE_KERNELS_H
 
 #include "symgnn_eval_impl.h"
+#include "symgnn_multiversion.h"
 
 /* Rows of one edge tile. Entries past n repeat the last edge (their results
  * are discarded), so the kernels always run on full tiles. */
@@ -17,19 +18,12 @@ typedef struct {
   float *logit[SYMGNN_TILE_EDGES];   /* logit of head h goes to logit[i][h * stride] */
 } symgnn_edge_tile;
 
-/* Instruction sets of the tile kernel, in increasing order. */
-enum { SYMGNN_ISA_GENERIC = 0, SYMGNN_ISA_AVX2 = 1, SYMGNN_ISA_AVX512 = 2 };
-
-/* The best instruction set this CPU supports (symgnn_eval_set_isa chooses a
- * lower one). */
-int symgnn_edge_isa(void);
-
 /* For every edge i of the tile and head h:
  *   f = LeakyReLU(a_s + b_t + g W_fij^T)
  *   logit[i][h * stride] = f_h . attn_h
  * and, unless the layer is the last, the residual edge update
  *   g += f P_e^T + pe_b,
- * computed by the kernel of instruction set isa (symgnn_edge_isa); scratch
+ * computed by the kernel of instruction set isa (SYMGNN_ISA_*, at most symgnn_cpu_isa); scratch
  * holds SYMGNN_TILE_EDGES * (hwp + dp) floats. */
 void symgnn_edge_tile_run(int isa, const symgnn_eval_layer_w *w, int dp,
                           const symgnn_edge_tile *tile, size_t stride, float *scratch);

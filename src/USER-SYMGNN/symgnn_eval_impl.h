@@ -48,7 +48,7 @@ struct symgnn_eval {
   double *direct_r;             /* [direct_n], ascending */
   float *direct_g;              /* [direct_n][width]: the rule's g0 at each */
   int block_edges;
-  int edge_isa;      /* instruction set of the edge kernels (symgnn_edge_isa) */
+  int edge_isa;      /* instruction set of the edge kernels (SYMGNN_ISA_*, symgnn_multiversion.h) */
   int threads_asked; /* symgnn_eval_set_threads; 0: OpenMP's default */
   /* state of the current pass */
   symgnn_graph_view graph;

@@ -27,7 +27,7 @@ symgnn_status symgnn_eval_create(const symgnn_model *model, symgnn_eval **out, s
     return st;
   }
   ev->block_edges = 512;
-  ev->edge_isa = symgnn_edge_isa();
+  ev->edge_isa = symgnn_cpu_isa();
   *out = ev;
   return SYMGNN_OK;
 }
@@ -81,7 +81,7 @@ static const char *const isa_names[] = {"generic", "avx2", "avx512"};
 symgnn_status symgnn_eval_set_isa(symgnn_eval *ev, const char *name, symgnn_error *err) {
   for (int i = SYMGNN_ISA_GENERIC; i <= SYMGNN_ISA_AVX512; ++i)
     if (ev && name && !strcmp(name, isa_names[i])) {
-      const int best = symgnn_edge_isa();
+      const int best = symgnn_cpu_isa();
       ev->edge_isa = i < best ? i : best;
       return SYMGNN_OK;
     }

@@ -2,7 +2,8 @@
  * training). They are built for AVX-512, AVX2 and baseline x86-64 and picked at load time (GCC
  * function multiversioning), so one binary runs everywhere and still uses wide
  * vectors where the CPU has them. SYMGNN_MULTIVERSION says whether this is
- * available (kernels that need per-ISA register blocking dispatch by hand). */
+ * available (kernels that need per-ISA register blocking dispatch by hand,
+ * on symgnn_cpu_isa below). */
 #ifndef SYMGNN_MULTIVERSION_H
 #define SYMGNN_MULTIVERSION_H
 
@@ -14,5 +15,19 @@
 #define SYMGNN_MULTIVERSION 0
 #define SYMGNN_HOT
 #endif
+
+/* Instruction sets of the hand-dispatched kernels (the forward pass's edge
+ * tiles, the trainer's block GEMMs), in increasing order. */
+enum { SYMGNN_ISA_GENERIC = 0, SYMGNN_ISA_AVX2 = 1, SYMGNN_ISA_AVX512 = 2 };
+
+/* The best of them this CPU runs (a cheap query of the features the loader
+ * already read); callers may choose a lower one. */
+static inline int symgnn_cpu_isa(void) {
+#if SYMGNN_MULTIVERSION
+  if (__builtin_cpu_supports("x86-64-v4")) return SYMGNN_ISA_AVX512;
+  if (__builtin_cpu_supports("x86-64-v3")) return SYMGNN_ISA_AVX2;
+#endif
+  return SYMGNN_ISA_GENERIC;
+}
 
 #endif

@@ -65,20 +65,12 @@ SYMGNN_VECTOR(16)
 typedef void (*gemm_kernel)(int, int, int, const float *, int, const float *, int, int, float *,
                             int);
 
-int symgnn_block_gemm_isa(void) {
-#if SYMGNN_MULTIVERSION
-  if (__builtin_cpu_supports("x86-64-v4")) return 2;
-  if (__builtin_cpu_supports("x86-64-v3")) return 1;
-#endif
-  return 0;
-}
-
 /* The kernel of instruction set isa (clamped to what this build has) and
  * orientation trans. */
 static gemm_kernel pick_kernel(int isa, int trans) {
 #if SYMGNN_MULTIVERSION
-  if (isa >= 2) return trans ? gemm_tn_avx512 : gemm_nn_avx512;
-  if (isa == 1) return trans ? gemm_tn_avx2 : gemm_nn_avx2;
+  if (isa >= SYMGNN_ISA_AVX512) return trans ? gemm_tn_avx512 : gemm_nn_avx512;
+  if (isa == SYMGNN_ISA_AVX2) return trans ? gemm_tn_avx2 : gemm_nn_avx2;
 #else
   (void)isa;
 #endif
@@ -110,12 +102,12 @@ void symgnn_block_gemm_with(int isa, int trans, int M, int N, int K, const float
 
 void symgnn_block_gemm(int M, int N, int K, const float *A, int lda, const float *B, int ldb,
                        int accumulate, float *C, int ldc) {
-  symgnn_block_gemm_with(symgnn_block_gemm_isa(), 0, M, N, K, A, lda, B, ldb, accumulate, C, ldc);
+  symgnn_block_gemm_with(symgnn_cpu_isa(), 0, M, N, K, A, lda, B, ldb, accumulate, C, ldc);
 }
 
 void symgnn_block_gemm_tn(int M, int N, int K, const float *X, int ldx, const float *Y, int ldy,
                           int accumulate, float *C, int ldc) {
-  symgnn_block_gemm_with(symgnn_block_gemm_isa(), 1, M, N, K, X, ldx, Y, ldy, accumulate, C, ldc);
+  symgnn_block_gemm_with(symgnn_cpu_isa(), 1, M, N, K, X, ldx, Y, ldy, accumulate, C, ldc);
 }
 
 void symgnn_block_transpose(int N, int K, const float *in, float *out) {

@@ -19,13 +19,9 @@ void symgnn_block_gemm(int M, int N, int K, const float *A, int lda, const float
 void symgnn_block_gemm_tn(int M, int N, int K, const float *X, int ldx, const float *Y, int ldy,
                           int accumulate, float *C, int ldc);
 
-/* The widest instruction set of the kernels this CPU runs: 2 AVX-512, 1 AVX2,
- * 0 baseline (a cheap query of the CPU features the loader already read). */
-int symgnn_block_gemm_isa(void);
-
 /* symgnn_block_gemm (trans 0) or symgnn_block_gemm_tn (trans 1, A is then
- * X, [K][M]) with the kernel of instruction set isa (<= symgnn_block_gemm_isa;
- * tests run every one this CPU has). */
+ * X, [K][M]) with the kernel of instruction set isa (SYMGNN_ISA_*, at most
+ * symgnn_cpu_isa; tests run every one this CPU has). */
 void symgnn_block_gemm_with(int isa, int trans, int M, int N, int K, const float *A, int lda,
                             const float *B, int ldb, int accumulate, float *C, int ldc);
 
