@@ -21,13 +21,7 @@
 enum { SYMGNN_ISA_GENERIC = 0, SYMGNN_ISA_AVX2 = 1, SYMGNN_ISA_AVX512 = 2 };
 
 /* The best of them this CPU runs (a cheap query of the features the loader
- * already read); callers may choose a lower one. */
-static inline int symgnn_cpu_isa(void) {
-#if SYMGNN_MULTIVERSION
-  if (__builtin_cpu_supports("x86-64-v4")) return SYMGNN_ISA_AVX512;
-  if (__builtin_cpu_supports("x86-64-v3")) return SYMGNN_ISA_AVX2;
-#endif
-  return SYMGNN_ISA_GENERIC;
-}
+ * already read); callers may choose a lower one. Defined in symgnn_threads.c. */
+int symgnn_cpu_isa(void);
 
 #endif

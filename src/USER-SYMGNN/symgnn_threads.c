@@ -1,5 +1,8 @@
-/* OpenMP thread helpers shared by the forward pass and the trainer. */
+/* OpenMP thread and instruction-set helpers shared by the forward pass and
+ * the trainer. */
 #include "symgnn_threads.h"
+
+#include "symgnn_multiversion.h"
 
 #include <cblas.h>
 #include <stddef.h>
@@ -21,6 +24,14 @@ int symgnn_thread_id(void) {
 #else
   return 0;
 #endif
+}
+
+int symgnn_cpu_isa(void) {
+#if SYMGNN_MULTIVERSION
+  if (__builtin_cpu_supports("x86-64-v4")) return SYMGNN_ISA_AVX512;
+  if (__builtin_cpu_supports("x86-64-v3")) return SYMGNN_ISA_AVX2;
+#endif
+  return SYMGNN_ISA_GENERIC;
 }
 
 int symgnn_blas_single(int nth) {
