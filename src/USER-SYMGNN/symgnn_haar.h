@@ -25,6 +25,8 @@ typedef struct {
 
 /* Largest order of a sphere rule (2 order^2 directions). */
 #define SYMGNN_HAAR_MAX_ORDER 2048
+/* Most distances a table holds (its spacing is halved at most this far). */
+#define SYMGNN_HAAR_MAX_NDIST 16385
 
 /* The product rule on the unit sphere of a given order: `order`
  * Gauss-Legendre nodes in cos(theta) times 2*order equally spaced azimuths.

@@ -31,7 +31,6 @@
 static const int kOrders[] = {96, 144, 216, 324, 486, 729};
 #define NORDERS ((int)(sizeof kOrders / sizeof kOrders[0]))
 #define DR_MAX 0.005
-#define NDIST_MAX 16385
 #define TOL_QUAD 3e-6
 #define TOL_INTERP 2e-6
 
@@ -128,21 +127,19 @@ static size_t bin_of(const ray_targets *g, double x) {
 }
 
 /* Outputs that cross zero inside the current segment, before the distance
- * `end`: their slope changes at the crossing. The crossing distances are
- * computed for all outputs at once (rc < 0: none), then deposited. */
-static void crossings(int d, ray_scratch *x, ray_sums *t, const ray_targets *g, double w,
-                      double end) {
-  const double *restrict alpha = x->alpha, *restrict beta = x->beta, *restrict side = x->side;
-  double *restrict rc = x->rc;
-  for (int k = 0; k < d; ++k)
-    rc[k] = side[k] * (alpha[k] + beta[k] * end) < 0.0 ? -alpha[k] / beta[k] : -1.0;
+ * `end`: their slope changes at the crossing, deposited in output order.
+ * Inlined into ray (and so built for its instruction sets); the division
+ * is done for the crossing outputs only. */
+static inline void crossings(int d, ray_scratch *x, ray_sums *t, const ray_targets *g, double w,
+                             double end) {
   for (int k = 0; k < d; ++k) {
-    if (rc[k] < 0.0) continue;
+    if (!(x->side[k] * (x->alpha[k] + x->beta[k] * end) < 0.0)) continue;
+    const double rc = -x->alpha[k] / x->beta[k];
     const double sigma = x->side[k] > 0.0 ? 0.0 : x->beta[k];
-    const size_t i = bin_of(g, rc[k]) * (size_t)d + (size_t)k;
+    const size_t i = bin_of(g, rc) * (size_t)d + (size_t)k;
     const double delta = w * (sigma - x->sigma[k]);
     t->c[i] += delta;
-    t->cr[i] += delta * rc[k];
+    t->cr[i] += delta * rc;
     x->sigma[k] = sigma;
     x->side[k] = -x->side[k];
   }
@@ -251,7 +248,7 @@ static int means_at(const encoder64 *e, int order, const ray_targets *tg, int nt
     }
     double *base = sums + (size_t)tid * ns;
     ray_sums t = {base, base + d, base + 2 * d, base + 2 * d + ((size_t)m + 1) * d};
-#pragma omp for schedule(static)
+#pragma omp for schedule(static, 256)
     for (int q = 0; q < nq; ++q)
       if (ok) ray(e, u + 3 * (size_t)q, u[3 * (size_t)nq + q], tg, &x, &t);
     free(sc);
@@ -366,7 +363,7 @@ static int choose_spacing(const encoder64 *e, double rmax, int n, int nthreads,
     }
     const double scale = fmax(max_abs(cells, h), 1e-30);
     info->interp_error = midpoint_error(d, 2 * n, rmax / (2 * n), h, h + cells, scale);
-    if (info->interp_error <= TOL_INTERP || 4 * n + 1 > NDIST_MAX) {
+    if (info->interp_error <= TOL_INTERP || 4 * n + 1 > SYMGNN_HAAR_MAX_NDIST) {
       for (size_t i = 0; i <= (size_t)n; ++i) /* the even points' values, in place */
         for (int k = 0; k < d; ++k) h[i * d + k] = h[2 * i * d + k];
       *first = h;
@@ -386,7 +383,7 @@ symgnn_status symgnn_haar_table_build(symgnn_haar_table *t, const symgnn_encoder
   const int d = enc->width;
   int n = (int)ceil(rmax / DR_MAX);
   if (n < 8) n = 8;
-  if (n > (NDIST_MAX - 1) / 2) n = (NDIST_MAX - 1) / 2;
+  if (n > (SYMGNN_HAAR_MAX_NDIST - 1) / 2) n = (SYMGNN_HAAR_MAX_NDIST - 1) / 2;
   encoder64 e;
   if (!encoder64_make(enc, &e))
     return symgnn_set_error(err, SYMGNN_ERR_NOMEM, "out of memory for the haar table");
