@@ -271,7 +271,8 @@ ComputeSymGNNEB::~ComputeSymGNNEB()
 }
 
 /* ----------------------------------------------------------------------
-   one evaluation context per member (a haar member builds its table here)
+   one evaluation context per member; the haar members' tables are built
+   once over all ranks (share_haar_tables)
 ------------------------------------------------------------------------- */
 
 void ComputeSymGNNEB::create_evaluations(int block_edges)
@@ -282,13 +283,63 @@ void ComputeSymGNNEB::create_evaluations(int block_edges)
   member_prediction.assign(nmembers, {});
   for (int k = 0; k < nmembers; ++k) {
     symgnn_error err;
-    if (symgnn_eval_create(symgnn_ensemble_member(ensemble, k), &evals[k], &err) != SYMGNN_OK)
+    if (symgnn_eval_create_with(symgnn_ensemble_member(ensemble, k), SYMGNN_EVAL_DEFER_TABLE,
+                                &evals[k], &err) != SYMGNN_OK)
       error->all(FLERR,
                  "Compute symgnn/eb cannot prepare member {} of model {} for evaluation: {} ({})",
                  k + 1, model_path, err.message, symgnn_status_name(err.code));
     if (block_edges > 0) symgnn_eval_set_block_edges(evals[k], block_edges);
     symgnn_eval_set_threads(evals[k], nthreads);
     widths[k] = symgnn_eval_width(evals[k]);
+  }
+  share_haar_tables();
+}
+
+/* ----------------------------------------------------------------------
+   haar members: member k's table is built on rank k % nprocs, all ranks
+   building theirs at the same time, then each is broadcast from its
+   builder. The bytes do not depend on the rank that builds them, so every
+   rank count gives the same tables, and an ensemble costs each rank about
+   nmembers / nprocs builds instead of nmembers.
+------------------------------------------------------------------------- */
+
+void ComputeSymGNNEB::share_haar_tables()
+{
+  const int nmembers = (int) evals.size(), nprocs = comm->nprocs;
+  std::vector<std::vector<unsigned char>> bytes(nmembers);
+  std::vector<symgnn_error> errs(nmembers);
+  std::vector<bigint> sizes(nmembers, -1);    // stays -1 when the build fails; errs[k] says why
+  std::vector<bool> haar(nmembers);
+  for (int k = 0; k < nmembers; ++k) {
+    haar[k] = symgnn_model_symmetrization(symgnn_ensemble_member(ensemble, k)) == SYMGNN_SYMM_HAAR;
+    if (!haar[k] || k % nprocs != comm->me) continue;
+    if (symgnn_eval_haar_build(evals[k], &errs[k]) != SYMGNN_OK) continue;
+    size_t n = 0;
+    symgnn_eval_haar_export(evals[k], nullptr, 0, &n, nullptr);
+    if (nprocs > 1) bytes[k].resize(n);
+    if (nprocs == 1 ||
+        symgnn_eval_haar_export(evals[k], bytes[k].data(), n, &n, &errs[k]) == SYMGNN_OK)
+      sizes[k] = (bigint) n;
+  }
+  for (int k = 0; k < nmembers; ++k) {
+    if (!haar[k]) continue;
+    const int owner = k % nprocs;
+    MPI_Bcast(&sizes[k], 1, MPI_LMP_BIGINT, owner, world);
+    if (sizes[k] < 0) {
+      MPI_Bcast(&errs[k], (int) sizeof errs[k], MPI_BYTE, owner, world);
+      error->all(FLERR,
+                 "Compute symgnn/eb cannot build the haar table of member {} of model {}: {} ({})",
+                 k + 1, model_path, errs[k].message, symgnn_status_name(errs[k].code));
+    }
+    if (nprocs == 1) continue;
+    if (comm->me != owner) bytes[k].resize(sizes[k]);
+    MPI_Bcast(bytes[k].data(), (int) sizes[k], MPI_BYTE, owner, world);
+    if (comm->me != owner &&
+        symgnn_eval_haar_import(evals[k], bytes[k].data(), bytes[k].size(), &errs[k]) != SYMGNN_OK)
+      error->one(FLERR,
+                 "Compute symgnn/eb cannot take the haar table of member {} from rank {}: {} ({})",
+                 k + 1, owner, errs[k].message, symgnn_status_name(errs[k].code));
+    bytes[k] = std::vector<unsigned char>();
   }
 }
 
@@ -412,8 +463,9 @@ void ComputeSymGNNEB::log_model_and_mapping(const std::vector<std::string> &name
   symgnn_haar_table_info haar;
   if (symgnn_eval_haar_info(evals[0], &haar, nullptr) == SYMGNN_OK)
     msg += fmt::format("  symmetrization: haar, the exact O(3) average; table of {} distances "
-                       "(every {:.4g} A) from a {}-direction sphere rule, built in {:.3f} s on "
-                       "each rank; measured errors: quadrature {:.2g}, interpolation {:.2g} of "
+                       "(every {:.4g} A) from a {}-direction sphere rule, built in {:.3f} s "
+                       "(each member's on one rank, shared); measured errors: quadrature {:.2g}, "
+                       "interpolation {:.2g} of "
                        "max |g0| = {:.4g}\n",
                        haar.ndist, haar.dr, 2 * haar.order * haar.order, haar.build_seconds,
                        haar.quad_error, haar.interp_error, haar.scale);

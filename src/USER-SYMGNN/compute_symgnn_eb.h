@@ -112,6 +112,7 @@ class ComputeSymGNNEB : public Compute {
 
   void parse_elements(const std::vector<std::string> &, bool);
   void create_evaluations(int);
+  void share_haar_tables();
   void read_model(const std::string &);
   void log_model_and_mapping(const std::vector<std::string> &);
   void check_box_range();

@@ -294,6 +294,14 @@ typedef struct symgnn_eval symgnn_eval;
  * serves one thread of the caller at a time. */
 SYMGNN_API symgnn_status symgnn_eval_create(const symgnn_model *model, symgnn_eval **out,
                                             symgnn_error *err);
+/* Flag of symgnn_eval_create_with: leave a haar model's table unbuilt, so
+ * that a program with several processes builds it once and shares it
+ * (symgnn_eval_haar_build, _export, _import below); until then the context
+ * evaluates nothing (SYMGNN_ERR_ARG). No effect on models with transforms. */
+#define SYMGNN_EVAL_DEFER_TABLE 1
+/* symgnn_eval_create with flags (0: the same as symgnn_eval_create). */
+SYMGNN_API symgnn_status symgnn_eval_create_with(const symgnn_model *model, int flags,
+                                                 symgnn_eval **out, symgnn_error *err);
 /* Release a context (NULL is ignored). */
 SYMGNN_API void symgnn_eval_free(symgnn_eval *ev);
 /* Free the memory sized by the last graph (node and edge states, scratch;
@@ -360,9 +368,26 @@ typedef struct {
                            (with the first, cheapest rule of the order ladder) */
   double build_seconds; /* wall time of the build */
 } symgnn_haar_table_info;
-/* [out] info of the table; SYMGNN_ERR_ARG for a model with stored transforms. */
+/* [out] info of the table; SYMGNN_ERR_ARG for a model with stored transforms
+ * or a table not built yet. An imported table reports its own build. */
 SYMGNN_API symgnn_status symgnn_eval_haar_info(const symgnn_eval *ev, symgnn_haar_table_info *info,
                                                symgnn_error *err);
+/* Haar models: build the table now with the context's threads
+ * (symgnn_eval_set_threads), replacing any table it has. symgnn_eval_create
+ * does this itself; for contexts made with SYMGNN_EVAL_DEFER_TABLE. */
+SYMGNN_API symgnn_status symgnn_eval_haar_build(symgnn_eval *ev, symgnn_error *err);
+/* The built table as bytes, to hand to a context of the same model in
+ * another process of the same program (binary, native byte order): [out]
+ * buf[capacity] (may be NULL with capacity 0) and *size, the bytes the table
+ * takes. SYMGNN_ERR_ARG without a table or when capacity < *size. */
+SYMGNN_API symgnn_status symgnn_eval_haar_export(const symgnn_eval *ev, void *buf, size_t capacity,
+                                                 size_t *size, symgnn_error *err);
+/* Take a table from symgnn_eval_haar_export of a context of the same model:
+ * SYMGNN_ERR_FORMAT names what does not fit this context (width, range,
+ * spacing, size), SYMGNN_ERR_NONFINITE a bad value; on error the context
+ * keeps the table it had. */
+SYMGNN_API symgnn_status symgnn_eval_haar_import(symgnn_eval *ev, const void *buf, size_t size,
+                                                 symgnn_error *err);
 /* Haar models: g0 of every edge by direct quadrature of the given order
  * (order x 2*order directions) at the edge's own length instead of the
  * table; 0 returns to the table. For verifying the table: the input's

@@ -208,7 +208,6 @@ symgnn_status symgnn_eval_fold(struct symgnn_eval *ev, const symgnn_model *m, sy
   }
   for (size_t i = 0; i < d; ++i) ev->out_w[i] = m->params[L->out.w + i];
   ev->out_b = m->params[L->out.b];
-  if (!ev->haar) return SYMGNN_OK;
-  const symgnn_encoder_ref enc = symgnn_eval_encoder(ev);
-  return symgnn_haar_table_build(&ev->haar_table, &enc, m->arch.cutoff, 0, err);
+  ev->cutoff = m->arch.cutoff;
+  return SYMGNN_OK;
 }

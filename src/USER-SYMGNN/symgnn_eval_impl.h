@@ -41,8 +41,9 @@ struct symgnn_eval {
   float dec_slope[SYMGNN_MAX_LAYERS];
   float *out_w; /* [width] */
   float out_b;
+  double cutoff;                /* the model's cutoff (Angstrom) */
   int haar;                     /* the model's symmetrization is SYMGNN_SYMM_HAAR */
-  symgnn_haar_table haar_table; /* haar: g0(r) */
+  symgnn_haar_table haar_table; /* haar: g0(r); val NULL until built or imported */
   int haar_direct;              /* haar: order of direct quadrature (0: the table) */
   int64_t direct_n;             /* direct mode: distinct edge lengths of the current input */
   double *direct_r;             /* [direct_n], ascending */
@@ -71,11 +72,16 @@ struct symgnn_eval {
   float *logit; /* per thread [heads_max][block]: logits, then attention weights */
 };
 
-/* Build the folded weights from a model (called by symgnn_eval_create). */
+/* Build the folded weights from a model (called by symgnn_eval_create; the
+ * haar table is built afterwards, symgnn_eval_haar.c). */
 symgnn_status symgnn_eval_fold(struct symgnn_eval *ev, const symgnn_model *model,
                                symgnn_error *err);
 /* The folded edge encoder without a transform (haar models). */
 symgnn_encoder_ref symgnn_eval_encoder(const struct symgnn_eval *ev);
+/* SYMGNN_OK when the context can evaluate: a haar model needs its table;
+ * `what` names the caller in the error. */
+symgnn_status symgnn_eval_check_table(const struct symgnn_eval *ev, const char *what,
+                                      symgnn_error *err);
 /* Release the folded weights. */
 void symgnn_eval_unfold(struct symgnn_eval *ev);
 

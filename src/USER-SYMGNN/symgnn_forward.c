@@ -17,6 +17,11 @@
 #include <string.h>
 
 symgnn_status symgnn_eval_create(const symgnn_model *model, symgnn_eval **out, symgnn_error *err) {
+  return symgnn_eval_create_with(model, 0, out, err);
+}
+
+symgnn_status symgnn_eval_create_with(const symgnn_model *model, int flags, symgnn_eval **out,
+                                      symgnn_error *err) {
   *out = NULL;
   if (!model) return symgnn_set_error(err, SYMGNN_ERR_ARG, "no model given");
   symgnn_eval *ev = calloc(1, sizeof *ev);
@@ -28,6 +33,11 @@ symgnn_status symgnn_eval_create(const symgnn_model *model, symgnn_eval **out, s
   }
   ev->block_edges = 512;
   ev->edge_isa = symgnn_cpu_isa();
+  if (ev->haar && !(flags & SYMGNN_EVAL_DEFER_TABLE) &&
+      (st = symgnn_eval_haar_build(ev, err)) != SYMGNN_OK) {
+    symgnn_eval_free(ev);
+    return st;
+  }
   *out = ev;
   return SYMGNN_OK;
 }
@@ -322,13 +332,15 @@ symgnn_status symgnn_eval_edge_encode(symgnn_eval *ev, int64_t n, const double *
       return symgnn_set_error(err, SYMGNN_ERR_ARG, "displacement %lld is not finite",
                               (long long)(i / 3));
   if (ev->haar) {
+    symgnn_status st = symgnn_eval_check_table(ev, "symgnn_eval_edge_encode", err);
+    if (st != SYMGNN_OK) return st;
     for (int64_t e = 0; e < n; ++e) {
       if (!within_table(ev, edge_length(disp + 3 * e)))
         return symgnn_set_error(err, SYMGNN_ERR_ARG,
                                 "displacement %lld is longer than the model cutoff %g",
                                 (long long)e, ev->haar_table.rmax);
     }
-    symgnn_status st = ev->haar_direct ? prepare_direct(ev, n, disp, err) : SYMGNN_OK;
+    if (ev->haar_direct) st = prepare_direct(ev, n, disp, err);
     if (st == SYMGNN_OK) encode_haar(ev, n, disp, out, d);
     return st;
   }
@@ -340,17 +352,6 @@ symgnn_status symgnn_eval_edge_encode(symgnn_eval *ev, int64_t n, const double *
                       s + (3 + (size_t)d) * chunk);
   }
   free(s);
-  return SYMGNN_OK;
-}
-
-symgnn_status symgnn_eval_haar_info(const symgnn_eval *ev, symgnn_haar_table_info *info,
-                                    symgnn_error *err) {
-  if (!ev || !info)
-    return symgnn_set_error(err, SYMGNN_ERR_ARG, "symgnn_eval_haar_info needs ev and info");
-  if (!ev->haar)
-    return symgnn_set_error(err, SYMGNN_ERR_ARG,
-                            "the model stores transforms; it has no haar table");
-  *info = ev->haar_table.info;
   return SYMGNN_OK;
 }
 
@@ -367,8 +368,9 @@ symgnn_status symgnn_eval_set_haar_direct(symgnn_eval *ev, int order, symgnn_err
 symgnn_status symgnn_eval_begin(symgnn_eval *ev, const symgnn_graph_view *graph,
                                 symgnn_error *err) {
   int maxdeg = 0;
-  symgnn_status st = symgnn_graph_view_check(graph, ev->nelements, &maxdeg, err);
+  symgnn_status st = symgnn_eval_check_table(ev, "symgnn_eval_begin", err);
   if (st != SYMGNN_OK) return st;
+  if ((st = symgnn_graph_view_check(graph, ev->nelements, &maxdeg, err)) != SYMGNN_OK) return st;
   ev->graph = *graph;
   ev->nedges = graph->offsets[graph->nlocal];
   ev->next_layer = -1;

@@ -96,9 +96,12 @@ setup)
       die "making the configurations failed"
     }
   for d in ortho tri slab tiny; do [ -s "$d.data" ] || die "$d.data missing"; done
-  # An ensemble of four independently seeded members (K = 2 transforms each).
+  # An ensemble of four independently seeded members: two with K = 2 transforms, two haar
+  # (whose tables the compute builds on ranks 2 and 3 of 4, or 0 and 1 of 2, and broadcasts).
   for s in 21 22 23 24; do
-    "$MODEL_TOOL" create-random "$WORK/raw-$s.model" --seed $s >/dev/null
+    kind=2
+    [ "$s" -ge 23 ] && kind=haar
+    "$MODEL_TOOL" create-random "$WORK/raw-$s.model" --seed $s --transforms $kind >/dev/null
     "$CHECK" set-norm "$WORK/raw-$s.model" "$WORK/member-$s.bin" 0 1000
   done
   "$MODEL_TOOL" ensemble "$WORK/ensemble.bin" "$WORK"/member-2[1-4].bin >/dev/null
