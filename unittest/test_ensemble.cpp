@@ -208,6 +208,58 @@ TEST_F(Ensemble, ReleasedEvaluationPredictsTheSame) {
   symgnn_graph_free(g);
 }
 
+// The members of an ensemble handing one set of graph-sized buffers on
+// (symgnn_eval_move_scratch) predict what fresh contexts predict, on graphs
+// of different sizes; the giver holds nothing afterwards and must begin anew.
+TEST_F(Ensemble, MovedScratchPredictsTheSame) {
+  auto graph_of = [](int m) { // m^3 atoms, 3 Angstrom apart, shifted a little
+    const int n = m * m * m;
+    const double a = 3.0 * m, lat[9] = {a, 0, 0, 0, a, 0, 0, 0, a};
+    std::vector<double> pos;
+    std::vector<int> species(n);
+    for (int i = 0; i < n; ++i) {
+      pos.insert(pos.end(), {3.0 * (i % m) + 0.1 * (i % 5), 3.0 * (i / m % m), 3.0 * (i / m / m)});
+      species[i] = i % 3 == 0;
+    }
+    symgnn_graph *g = nullptr;
+    symgnn_error err;
+    EXPECT_EQ(symgnn_graph_build(n, pos.data(), lat, species.data(), 5.0, &g, &err), SYMGNN_OK);
+    return g;
+  };
+  symgnn_graph *small = graph_of(3), *large = graph_of(4);
+  auto fresh = [&](int k, symgnn_graph *g) {
+    symgnn_eval *ev = nullptr;
+    symgnn_error err;
+    EXPECT_EQ(symgnn_eval_create(models_[k], &ev, &err), SYMGNN_OK);
+    const symgnn_graph_view v = symgnn_graph_get_view(g);
+    std::vector<double> out(v.nlocal);
+    EXPECT_EQ(symgnn_predict(ev, &v, out.data(), &err), SYMGNN_OK) << err.message;
+    symgnn_eval_free(ev);
+    return out;
+  };
+  std::vector<symgnn_eval *> ev(3, nullptr);
+  symgnn_error err;
+  for (int k = 0; k < 3; ++k) ASSERT_EQ(symgnn_eval_create(models_[k], &ev[k], &err), SYMGNN_OK);
+  for (symgnn_graph *g : {small, large, small}) {
+    const symgnn_graph_view v = symgnn_graph_get_view(g);
+    for (int k = 0; k < 3; ++k) {
+      std::vector<double> out(v.nlocal);
+      ASSERT_EQ(symgnn_predict(ev[k], &v, out.data(), &err), SYMGNN_OK) << err.message;
+      EXPECT_EQ(out, fresh(k, g)) << "member " << k;
+      symgnn_eval_move_scratch(ev[k], ev[(k + 1) % 3]);
+      EXPECT_EQ(symgnn_eval_node_state(ev[k]), nullptr);
+      EXPECT_NE(symgnn_eval_node_state(ev[(k + 1) % 3]), nullptr);
+      EXPECT_NE(symgnn_eval_layer(ev[k], 0, &err), SYMGNN_OK);
+    }
+  }
+  symgnn_eval_move_scratch(ev[0], ev[0]); // to itself: nothing happens
+  EXPECT_NE(symgnn_eval_node_state(ev[0]), nullptr);
+  symgnn_eval_move_scratch(nullptr, ev[1]);
+  for (symgnn_eval *e : ev) symgnn_eval_free(e);
+  symgnn_graph_free(small);
+  symgnn_graph_free(large);
+}
+
 TEST(EnsembleReduce, MeanAndPopulationSpread) {
   const double a[3] = {1.0, 2.0, -1.0}, b[3] = {3.0, 2.0, 1.0};
   const double *rows[2] = {a, b};

@@ -735,8 +735,9 @@ void ComputeSymGNNEB::evaluate_member(int k)
   if (symgnn_eval_decode(ev, member_prediction[k].data(), &err) != SYMGNN_OK)
     error->one(FLERR, "Compute symgnn/eb: decoder failed: {} ({})", err.message,
                symgnn_status_name(err.code));
-  // an ensemble's members run one after the other: only one holds graph-sized memory at a time
-  if (evals.size() > 1) symgnn_eval_release(ev);
+  // an ensemble's members run one after the other on one set of graph-sized buffers, handed on
+  // to the next member (the last to the first, for the next call)
+  if (evals.size() > 1) symgnn_eval_move_scratch(ev, evals[(k + 1) % evals.size()]);
 }
 
 /* ----------------------------------------------------------------------

@@ -306,10 +306,15 @@ SYMGNN_API symgnn_status symgnn_eval_create_with(const symgnn_model *model, int 
 SYMGNN_API void symgnn_eval_free(symgnn_eval *ev);
 /* Free the memory sized by the last graph (node and edge states, scratch;
  * most of an evaluation's memory); the next symgnn_eval_begin or
- * symgnn_predict allocates it again. For programs that keep several
- * contexts and use them one after the other (an ensemble's members), so
- * that only one holds graph-sized memory at a time. */
+ * symgnn_predict allocates it again. */
 SYMGNN_API void symgnn_eval_release(symgnn_eval *ev);
+/* Hand the graph-sized memory of `from` to `to` (whose own is freed first),
+ * for programs that evaluate several contexts one after the other (an
+ * ensemble's members): they then reuse one set of buffers, where releasing
+ * them after every member would allocate them anew, and touch fresh pages,
+ * for every member of every evaluation. `from` must begin a new pass before
+ * it is used again. NULL or from == to does nothing. */
+SYMGNN_API void symgnn_eval_move_scratch(symgnn_eval *from, symgnn_eval *to);
 /* Largest number of edges processed at once (memory bound); default 512. */
 SYMGNN_API void symgnn_eval_set_block_edges(symgnn_eval *ev, int nedges);
 /* Instruction set of the edge kernels, by name: "avx512", "avx2" or

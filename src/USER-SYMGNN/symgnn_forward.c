@@ -45,41 +45,47 @@ symgnn_status symgnn_eval_create_with(const symgnn_model *model, int flags, symg
 void symgnn_eval_free(symgnn_eval *ev) {
   if (!ev) return;
   symgnn_eval_unfold(ev);
-  free(ev->h);
-  free(ev->g);
-  free(ev->proj);
-  free(ev->bblk);
-  free(ev->mblk);
-  free(ev->eblk);
-  free(ev->eblk2);
-  free(ev->ftile);
-  free(ev->logit);
-  free(ev->xblk);
-  free(ev->blocks);
+  symgnn_eval_release(ev);
   free(ev);
 }
 
-/* Free a buffer and forget it, so the next reserve() allocates it anew. */
-static void drop(float **p) {
-  free(*p);
-  *p = NULL;
+enum { NSCRATCH = 10 };
+
+/* The graph-sized float buffers of a context (the block list aside), so
+ * that releasing and moving them name each once. */
+static void scratch_slots(symgnn_eval *ev, float **slot[NSCRATCH]) {
+  float **all[NSCRATCH] = {&ev->h,    &ev->g,     &ev->proj,  &ev->bblk,  &ev->mblk,
+                           &ev->eblk, &ev->eblk2, &ev->ftile, &ev->logit, &ev->xblk};
+  memcpy(slot, all, sizeof all);
 }
 
 void symgnn_eval_release(symgnn_eval *ev) {
   if (!ev) return;
-  drop(&ev->h);
-  drop(&ev->g);
-  drop(&ev->proj);
-  drop(&ev->bblk);
-  drop(&ev->mblk);
-  drop(&ev->eblk);
-  drop(&ev->eblk2);
-  drop(&ev->ftile);
-  drop(&ev->logit);
-  drop(&ev->xblk);
+  float **owned[NSCRATCH];
+  scratch_slots(ev, owned);
+  for (int i = 0; i < NSCRATCH; ++i) {
+    float **p = owned[i];
+    free(*p);
+    *p = NULL; /* the next reserve() allocates it anew */
+  }
   free(ev->blocks);
   ev->blocks = NULL;
   ev->next_layer = -1; /* a new pass must begin */
+}
+
+void symgnn_eval_move_scratch(symgnn_eval *from, symgnn_eval *to) {
+  if (!from || !to || from == to) return;
+  symgnn_eval_release(to);
+  float **src[NSCRATCH], **dst[NSCRATCH];
+  scratch_slots(from, src);
+  scratch_slots(to, dst);
+  for (int i = 0; i < NSCRATCH; ++i) {
+    *dst[i] = *src[i];
+    *src[i] = NULL;
+  }
+  to->blocks = from->blocks;
+  from->blocks = NULL;
+  from->next_layer = -1;
 }
 
 void symgnn_eval_set_block_edges(symgnn_eval *ev, int nedges) {

@@ -232,7 +232,8 @@ static symgnn_status predict_members(int m, symgnn_eval *const *ev, const symgnn
   symgnn_status st = SYMGNN_OK;
   for (int k = 0; st == SYMGNN_OK && k < m; ++k) {
     st = symgnn_predict(ev[k], &view, out[k], err);
-    if (m > 1) symgnn_eval_release(ev[k]); /* one member's graph-sized memory at a time */
+    /* one set of graph-sized buffers, handed from member to member (and on to the next file) */
+    if (m > 1) symgnn_eval_move_scratch(ev[k], ev[(k + 1) % m]);
   }
   return st;
 }
