@@ -19,15 +19,6 @@ using namespace symgnn_test;
 
 namespace {
 
-struct ModelDeleter {
-  void operator()(symgnn_model *m) const { symgnn_model_free(m); }
-};
-struct EvalDeleter {
-  void operator()(symgnn_eval *e) const { symgnn_eval_free(e); }
-};
-using ModelPtr = std::unique_ptr<symgnn_model, ModelDeleter>;
-using EvalPtr = std::unique_ptr<symgnn_eval, EvalDeleter>;
-
 EvalPtr eval_with(const symgnn_model *m, int flags) {
   symgnn_eval *ev = nullptr;
   symgnn_error err{};

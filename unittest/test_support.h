@@ -8,10 +8,21 @@
 
 #include <array>
 #include <cmath>
+#include <memory>
 #include <random>
 #include <vector>
 
 namespace symgnn_test {
+
+// Owning pointers of the core's model and evaluation handles.
+struct ModelDeleter {
+  void operator()(symgnn_model *m) const { symgnn_model_free(m); }
+};
+struct EvalDeleter {
+  void operator()(symgnn_eval *e) const { symgnn_eval_free(e); }
+};
+using ModelPtr = std::unique_ptr<symgnn_model, ModelDeleter>;
+using EvalPtr = std::unique_ptr<symgnn_eval, EvalDeleter>;
 
 // Random dense periodic configuration: random sequential addition with a minimum
 // distance, positions inside the cell spanned by the lattice rows.
