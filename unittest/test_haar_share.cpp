@@ -134,7 +134,8 @@ TEST(HaarShare, RefusesTablesThatDoNotFit) {
   bad = good;
   const float nan = std::numeric_limits<float>::quiet_NaN();
   std::memcpy(bad.data() + bad.size() - sizeof nan, &nan, sizeof nan);
-  expect_refused(ev.get(), bad, SYMGNN_ERR_NONFINITE, "haar table value");
+  expect_refused(ev.get(), bad, SYMGNN_ERR_NONFINITE,
+                 "haar table value " + std::to_string(good.size() / 4 - 18 - 1) + " is nan");
   bad = good;
   const double wrong_dr = 0.004;
   std::memcpy(bad.data() + 8 + 4 * sizeof(int32_t) + sizeof(double), &wrong_dr, sizeof wrong_dr);

@@ -134,9 +134,9 @@ symgnn_status symgnn_eval_haar_import(symgnn_eval *ev, const void *buf, size_t s
   memcpy(val, p + HDR_BYTES, nval * sizeof(float));
   for (size_t i = 0; i < nval; ++i)
     if (!isfinite(val[i])) {
+      const double bad = val[i];
       free(val);
-      return symgnn_set_error(err, SYMGNN_ERR_NONFINITE, "haar table value %zu is %g", i,
-                              (double)val[i]);
+      return symgnn_set_error(err, SYMGNN_ERR_NONFINITE, "haar table value %zu is %g", i, bad);
     }
   symgnn_haar_table_free(&ev->haar_table);
   symgnn_haar_table *t = &ev->haar_table;
