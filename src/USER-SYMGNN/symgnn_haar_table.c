@@ -96,7 +96,6 @@ typedef struct {
  * its side (+1 on, -1 off). */
 typedef struct {
   double *p, *alpha, *beta, *sigma, *side; /* [d] each */
-  double *rc;                              /* [d]: crossing distances */
   ray_event *ev;                           /* [d] */
 } ray_scratch;
 
@@ -234,17 +233,16 @@ static int means_at(const encoder64 *e, int order, const ray_targets *tg, int nt
 #pragma omp parallel num_threads(nth) if (nth > 1) reduction(&& : ok)
   {
     const int tid = symgnn_thread_id();
-    double *sc = malloc((size_t)d * (6 * sizeof(double) + sizeof(ray_event)));
+    double *sc = malloc((size_t)d * (5 * sizeof(double) + sizeof(ray_event)));
     ok = ok && sc;
-    ray_scratch x = {NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    ray_scratch x = {NULL, NULL, NULL, NULL, NULL, NULL};
     if (sc) {
       x.p = sc;
       x.alpha = sc + d;
       x.beta = sc + 2 * d;
       x.sigma = sc + 3 * d;
       x.side = sc + 4 * d;
-      x.rc = sc + 5 * d;
-      x.ev = (ray_event *)(sc + 6 * d);
+      x.ev = (ray_event *)(sc + 5 * d);
     }
     double *base = sums + (size_t)tid * ns;
     ray_sums t = {base, base + d, base + 2 * d, base + 2 * d + ((size_t)m + 1) * d};
