@@ -314,12 +314,15 @@ void ComputeSymGNNEB::share_haar_tables()
     haar[k] = symgnn_model_symmetrization(symgnn_ensemble_member(ensemble, k)) == SYMGNN_SYMM_HAAR;
     if (!haar[k] || k % nprocs != comm->me) continue;
     if (symgnn_eval_haar_build(evals[k], &errs[k]) != SYMGNN_OK) continue;
+    sizes[k] = 0;
+    if (nprocs == 1) continue;    // nothing to send
     size_t n = 0;
-    symgnn_eval_haar_export(evals[k], nullptr, 0, &n, nullptr);
-    if (nprocs > 1) bytes[k].resize(n);
-    if (nprocs == 1 ||
-        symgnn_eval_haar_export(evals[k], bytes[k].data(), n, &n, &errs[k]) == SYMGNN_OK)
+    symgnn_eval_haar_export(evals[k], nullptr, 0, &n, nullptr);    // the size only
+    bytes[k].resize(n);
+    if (symgnn_eval_haar_export(evals[k], bytes[k].data(), n, &n, &errs[k]) == SYMGNN_OK)
       sizes[k] = (bigint) n;
+    else
+      sizes[k] = -1;
   }
   for (int k = 0; k < nmembers; ++k) {
     if (!haar[k]) continue;
